@@ -1,0 +1,38 @@
+import type { OrderRef } from './trade';
+
+/**
+ * What happens to a trade, as the state machine consumes it. Order events come from the order
+ * tracker (through the monitor workflow's signals) and may arrive more than once: `eventId` is the
+ * dedupe key and must be stable for the same exchange fact (e.g. `<clientOrderId>:fill:<tradeId>`).
+ * Quantities are the delta of this event (not cumulative); prices and fees in quote currency.
+ */
+export type TradeEvent =
+  | { type: 'ENTRY_FILLED'; eventId: string; tradeId: string; price: number; quantity: number; fee: number; at: number }
+  | { type: 'ENTRY_CANCELLED'; eventId: string; tradeId: string; reason: string; at: number }
+  | { type: 'ENTRY_EXPIRED'; eventId: string; tradeId: string; at: number }
+  | { type: 'STOP_FILLED'; eventId: string; tradeId: string; price: number; quantity: number; fee: number; at: number }
+  | {
+      type: 'TARGET_FILLED';
+      eventId: string;
+      tradeId: string;
+      targetIndex: number;
+      price: number;
+      quantity: number;
+      fee: number;
+      at: number;
+    }
+  | { type: 'MANUAL_CLOSE'; eventId: string; tradeId: string; price: number; quantity: number; fee: number; at: number }
+  /** the OMS placed (or re-placed) protection; replaces the trade's open STOP/TARGET/OCO refs */
+  | { type: 'PROTECTION_PLACED'; eventId: string; tradeId: string; orders: OrderRef[]; at: number }
+  /** ADJUST_TRADE carried out on the exchange */
+  | {
+      type: 'PROTECTION_ADJUSTED';
+      eventId: string;
+      tradeId: string;
+      stopLossPrice: number;
+      takeProfitPrices: number[];
+      orders: OrderRef[];
+      at: number;
+    };
+
+export type TradeEventType = TradeEvent['type'];

@@ -1,0 +1,32 @@
+/** Venue-neutral market data shapes. Adapters (ccxt gateway, candle files) produce these. */
+
+export interface Candle {
+  /** open time, epoch milliseconds UTC */
+  timestamp: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+export interface Ticker {
+  symbol: string;
+  last: number;
+  bid: number | null;
+  ask: number | null;
+  /** epoch ms of the quote */
+  timestamp: number;
+}
+
+/** What sizing and price rounding need to know about a market (ccxt reports these). */
+export interface MarketLimits {
+  symbol: string;
+  /** price tick size, e.g. 0.01 */
+  tickSize: number;
+  /** amount step size, e.g. 0.00001 */
+  amountStep: number;
+  minAmount: number;
+  /** minimum order value in quote currency */
+  minNotional: number;
+}
