@@ -1,0 +1,82 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config/load';
+import { parseDuration } from '../../src/config/schema';
+
+function configError(text: string, file = 'cfg.yaml'): string {
+  try {
+    parseConfig(text, file);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    return err.message;
+  }
+  assert.fail('configuration was accepted');
+}
+
+describe('trading config', () => {
+  it('loads the shipped config with paper mode and both symbol spellings canonicalised', () => {
+    const cfg = loadConfig('config/trading_config.yaml');
+    assert.deepEqual(cfg.symbols, ['BTCUSDT', 'ETHUSDT']);
+    assert.equal(cfg.exchange.mode, 'paper');
+    assert.equal(cfg.exchange.confirm_live_trading, false);
+    assert.equal(cfg.cycle_interval, 15 * 60_000);
+    assert.equal(cfg.trade_log, 'data/trade_log.csv');
+  });
+
+  it('fills defaults for everything but the symbols', () => {
+    const cfg = parseConfig('symbols: [btc/usdt]');
+    assert.deepEqual(cfg.symbols, ['BTCUSDT']);
+    assert.equal(cfg.exchange.mode, 'paper');
+    assert.equal(cfg.strategist.kind, 'llm');
+    assert.equal(cfg.strategist.timeout, 30_000);
+    assert.equal(cfg.risk.max_position_size_percent, 10);
+    assert.deepEqual(cfg.paper.starting_balances, { USDT: 10_000 });
+  });
+
+  it('names the file, the field and the problem', () => {
+    const msg = configError('symbols: [BTCUSDT]\nrisk:\n  max_position_size_percent: 250\n', 'my.yaml');
+    assert.match(msg, /my\.yaml: risk\.max_position_size_percent: .*100/);
+  });
+
+  it('rejects an unknown symbol form, listing its index', () => {
+    assert.match(configError('symbols: [BTCUSDT, "??"]'), /symbols\[1\]: invalid symbol "\?\?"/);
+  });
+
+  it('rejects repeated symbols even when spelled differently', () => {
+    assert.match(configError('symbols: [BTCUSDT, BTC/USDT]'), /symbols: symbols must not repeat/);
+  });
+
+  it('rejects unknown keys, so a typo never silently falls back to a default', () => {
+    assert.match(configError('symbols: [BTCUSDT]\nrisk:\n  max_posiiton_size_percent: 5\n'), /risk: Unrecognized key: "max_posiiton_size_percent"/);
+  });
+
+  it('rejects a mode that does not exist', () => {
+    assert.match(configError('symbols: [BTCUSDT]\nexchange: { mode: real }'), /exchange\.mode: /);
+  });
+
+  it('rejects a bad cycle interval with the text given', () => {
+    assert.match(configError('symbols: [BTCUSDT]\ncycle_interval: soon'), /cycle_interval: "soon" is not a duration/);
+  });
+
+  it('reports YAML syntax errors with the file name', () => {
+    assert.match(configError('symbols: [BTCUSDT\n', 'broken.yaml'), /^broken\.yaml: YAML syntax error/);
+  });
+
+  it('reports a missing file by path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'de-config-'));
+    assert.throws(() => loadConfig(join(dir, 'nope.yaml')), /nope\.yaml: cannot read the configuration file \(ENOENT\)/);
+    const file = join(dir, 'ok.yaml');
+    writeFileSync(file, 'symbols: [ETHUSDT]\n');
+    assert.deepEqual(loadConfig(file).symbols, ['ETHUSDT']);
+  });
+
+  it('parses durations', () => {
+    assert.equal(parseDuration('15m'), 900_000);
+    assert.equal(parseDuration('30s'), 30_000);
+    assert.equal(parseDuration('1h'), 3_600_000);
+    assert.throws(() => parseDuration('15 minutes'), /not a duration/);
+  });
+});
