@@ -68,6 +68,10 @@ export interface Trade {
   realizedPnl?: number;
   /** total fees, quote currency */
   fees?: number;
+  /** ids of every event the state machine has applied (signals arrive at least once) */
+  appliedEventIds?: string[];
+  /** epoch ms when the entry order stopped working (cancelled/expired); unset while it may still fill */
+  entryEndedAt?: number;
 }
 
 export function filledQuantity(trade: Trade): number {
