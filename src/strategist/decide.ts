@@ -1,0 +1,79 @@
+import { doNothing, type AiCommand } from '../domain/commands';
+import type { Trade } from '../domain/trade';
+import { validateCommand, type DecisionContext } from '../domain/validation';
+import type { MarketSnapshot } from './marketSnapshot';
+import type { Prompt } from './prompt';
+import type { Strategist, StrategistKind } from './strategist';
+
+export type RejectionStage = 'llm' | 'parse' | 'validation';
+
+export interface Decision {
+  /** the validated command, or DO_NOTHING when anything went wrong */
+  command: AiCommand;
+  source: StrategistKind;
+  /** true when the strategist's own command passed validation (a chosen DO_NOTHING included) */
+  accepted: boolean;
+  rejection?: { stage: RejectionStage; code: string; reason: string };
+  rawAnswer?: string;
+  prompt?: Prompt;
+}
+
+export interface DecideInput {
+  symbol: string;
+  trade: Trade | null;
+  snapshot: MarketSnapshot;
+  context: DecisionContext;
+  strategist: Strategist;
+}
+
+/**
+ * One decision for one symbol and cycle: ask the strategist, then validate. Never throws and never
+ * lets an invalid command through: every failure (LLM call, reading the answer, validation) becomes
+ * DO_NOTHING with the stage, a code and a reason a trader can read.
+ */
+export async function decide(input: DecideInput): Promise<Decision> {
+  const source = input.strategist.kind;
+  let proposal;
+  try {
+    proposal = await input.strategist.propose({
+      symbol: input.symbol,
+      trade: input.trade,
+      snapshot: input.snapshot,
+      context: input.context,
+    });
+  } catch (err) {
+    return rejected(source, 'llm', 'STRATEGIST_ERROR', `the strategist failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const extras = { rawAnswer: proposal.rawAnswer, prompt: proposal.prompt };
+  if (!proposal.ok) return rejected(source, proposal.stage, proposal.code, proposal.reason, extras);
+
+  let verdict;
+  try {
+    verdict = validateCommand(proposal.command, input.context);
+  } catch (err) {
+    return rejected(source, 'validation', 'VALIDATION_ERROR', `the command could not be checked: ${(err as Error).message}`, extras);
+  }
+  if (!verdict.ok) return rejected(source, 'validation', verdict.code, verdict.reason, extras);
+  return { command: verdict.command, source, accepted: true, ...defined(extras) };
+}
+
+function rejected(
+  source: StrategistKind,
+  stage: RejectionStage,
+  code: string,
+  reason: string,
+  extras: { rawAnswer?: string; prompt?: Prompt } = {},
+): Decision {
+  return {
+    command: doNothing(`${source} answer rejected (${stage}, ${code}): ${reason}`),
+    source,
+    accepted: false,
+    rejection: { stage, code, reason },
+    ...defined(extras),
+  };
+}
+
+/** leave out undefined fields: Decisions travel through Temporal payloads and the trade log */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

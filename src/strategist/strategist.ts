@@ -1,0 +1,40 @@
+import type { AiCommand } from '../domain/commands';
+import type { Trade } from '../domain/trade';
+import type { DecisionContext } from '../domain/validation';
+import type { MarketSnapshot } from './marketSnapshot';
+import type { Prompt } from './prompt';
+
+export type StrategistKind = 'llm' | 'rules';
+
+export interface StrategistRequest {
+  symbol: string;
+  /** the symbol's open trade (PENDING or ACTIVE), else null */
+  trade: Trade | null;
+  snapshot: MarketSnapshot;
+  /** what the answer is validated against (risk limits, last price, open trades) */
+  context: DecisionContext;
+}
+
+/**
+ * What a strategist proposes, before semantic validation. A failure to get or read an answer is a
+ * value, not an exception: `stage` says where it failed (the LLM call, or reading its answer).
+ */
+export type Proposal =
+  | { ok: true; source: StrategistKind; command: AiCommand; rawAnswer?: string; prompt?: Prompt }
+  | {
+      ok: false;
+      source: StrategistKind;
+      stage: 'llm' | 'parse';
+      code: string;
+      reason: string;
+      rawAnswer?: string;
+      prompt?: Prompt;
+    };
+
+/** Anything that can answer "what now?" for one symbol: the LLM, or the deterministic rules. */
+export interface Strategist {
+  readonly kind: StrategistKind;
+  /** one line for logs, e.g. "llm gpt-4o-mini at https://api.openai.com/v1"; never secrets */
+  readonly description: string;
+  propose(request: StrategistRequest): Promise<Proposal>;
+}
