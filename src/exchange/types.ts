@@ -1,0 +1,91 @@
+/**
+ * What the gateway hands out: venue-neutral shapes built from ccxt's answers, so that the OMS and
+ * the domain never see a ccxt or Binance structure.
+ */
+
+export type OrderSide = 'BUY' | 'SELL';
+export type ExchangeOrderStatus = 'OPEN' | 'FILLED' | 'CANCELLED' | 'EXPIRED' | 'REJECTED';
+
+export interface ExchangeOrder {
+  symbol: string;
+  exchangeOrderId: string;
+  clientOrderId: string;
+  side: OrderSide;
+  /** the venue's order type, e.g. LIMIT, MARKET, STOP_LOSS_LIMIT, LIMIT_MAKER */
+  type: string;
+  status: ExchangeOrderStatus;
+  /** OTOCO legs waiting for the working order: not on the book yet */
+  pending: boolean;
+  price: number | null;
+  stopPrice: number | null;
+  quantity: number;
+  filled: number;
+  averagePrice: number | null;
+  /** the order list it belongs to, if any */
+  orderListId: string | null;
+  updatedAt: number;
+}
+
+export interface ExchangeFill {
+  /** the venue's trade id (stable: the dedupe key of fill events) */
+  tradeId: string;
+  exchangeOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  price: number;
+  quantity: number;
+  /** fee converted to quote currency */
+  feeQuote: number;
+  /** fee as charged */
+  fee: number;
+  feeAsset: string;
+  at: number;
+}
+
+export interface ExchangeOrderList {
+  symbol: string;
+  orderListId: string;
+  listClientOrderId: string;
+  /** Binance listOrderStatus: EXECUTING | ALL_DONE | REJECT */
+  status: string;
+  /** the legs: client ids and exchange ids (statuses need fetchOrder) */
+  orders: Array<{ clientOrderId: string; exchangeOrderId: string }>;
+}
+
+export interface Balance {
+  asset: string;
+  free: number;
+  used: number;
+  total: number;
+}
+
+export interface OcoRequest {
+  symbol: string;
+  /** SELL protects a long */
+  side: OrderSide;
+  quantity: number;
+  takeProfitPrice: number;
+  stopPrice: number;
+  /** limit price of the stop leg (STOP_LOSS_LIMIT); a little beyond the trigger so it fills */
+  stopLimitPrice: number;
+  listClientOrderId: string;
+  takeProfitClientOrderId: string;
+  stopClientOrderId: string;
+}
+
+export interface OtocoRequest {
+  symbol: string;
+  /** the working (entry) order */
+  side: OrderSide;
+  entryPrice: number;
+  entryQuantity: number;
+  entryClientOrderId: string;
+  /** the OCO that the entry's fill places */
+  protectionQuantity: number;
+  takeProfitPrice: number;
+  stopPrice: number;
+  stopLimitPrice: number;
+  listClientOrderId: string;
+  takeProfitClientOrderId: string;
+  stopClientOrderId: string;
+}

@@ -1,0 +1,142 @@
+import type { TradeEvent } from '../domain/events';
+import { exactDifference, exactSum } from '../domain/precision';
+import { roundToStep } from '../domain/sizing';
+import { splitSymbol } from '../domain/symbols';
+import type { OrderRef, Trade } from '../domain/trade';
+import type { ExchangeFill, ExchangeOrder, OrderSide } from '../exchange/types';
+import { belongsTo, listIdOfLeg, parseClientId } from './clientIds';
+
+/** Reading a trade's orders off the exchange's answers. Pure helpers. */
+
+export function entrySide(trade: Trade): OrderSide {
+  return trade.direction === 'LONG' ? 'BUY' : 'SELL';
+}
+
+export function exitSide(trade: Trade): OrderSide {
+  return trade.direction === 'LONG' ? 'SELL' : 'BUY';
+}
+
+export function baseAsset(symbol: string): string {
+  return splitSymbol(symbol).base;
+}
+
+export function quoteAsset(symbol: string): string {
+  return splitSymbol(symbol).quote;
+}
+
+export function ordersOfTrade(orders: readonly ExchangeOrder[], trade: Trade): ExchangeOrder[] {
+  return orders.filter((o) => belongsTo(o.clientOrderId, trade.id));
+}
+
+export function isStopLeg(o: ExchangeOrder): boolean {
+  const p = parseClientId(o.clientOrderId);
+  return !!p && (p.leg.kind === 'oco' || p.leg.kind === 'otoco') && p.leg.leg === 'stop';
+}
+
+/** quantity covered by stops resting on the book (OTOCO legs still waiting for the entry do not count) */
+export function restingStopQuantity(openOrdersOfTrade: readonly ExchangeOrder[]): number {
+  return exactSum(
+    openOrdersOfTrade.filter((o) => o.status === 'OPEN' && !o.pending && isStopLeg(o)).map((o) => exactDifference(o.quantity, o.filled)),
+  );
+}
+
+/**
+ * One OrderRef per open protective list of the trade (OCO, or the OTOCO once its pair is live),
+ * rebuilt from the legs on the book: the exchange's view, not the workflow's memory.
+ */
+export function protectionRefsFromOrders(openOrdersOfTrade: readonly ExchangeOrder[]): OrderRef[] {
+  const byList = new Map<string, { tp?: ExchangeOrder; stop?: ExchangeOrder }>();
+  for (const o of openOrdersOfTrade) {
+    if (o.status !== 'OPEN' || o.pending) continue;
+    const list = listIdOfLeg(o.clientOrderId);
+    const p = parseClientId(o.clientOrderId);
+    if (!list || !p || (p.leg.kind !== 'oco' && p.leg.kind !== 'otoco')) continue;
+    const entry = byList.get(list) ?? {};
+    if (p.leg.leg === 'stop') entry.stop = o;
+    else entry.tp = o;
+    byList.set(list, entry);
+  }
+  const refs: OrderRef[] = [];
+  for (const [list, legs] of byList) {
+    const p = parseClientId(list)!;
+    const any = (legs.stop ?? legs.tp)!;
+    refs.push({
+      role: 'OCO',
+      clientOrderId: list,
+      exchangeOrderId: any.orderListId ?? undefined,
+      targetIndex: p.leg.kind === 'oco' ? p.leg.target : 0,
+      quantity: exactDifference(any.quantity, any.filled),
+      price: legs.tp?.price ?? undefined,
+      stopPrice: legs.stop?.stopPrice ?? undefined,
+      status: 'OPEN',
+    });
+  }
+  return refs.sort((a, b) => a.clientOrderId.localeCompare(b.clientOrderId));
+}
+
+/** highest protection generation seen in the trade's refs or on the exchange (0 if none) */
+export function currentGeneration(trade: Trade, exchangeOrders: readonly ExchangeOrder[]): number {
+  let g = 0;
+  for (const cid of allClientIds(trade, exchangeOrders)) {
+    const p = parseClientId(cid);
+    if (p && (p.leg.kind === 'oco' || p.leg.kind === 'close')) g = Math.max(g, p.leg.generation);
+  }
+  return g;
+}
+
+/** first chunk number of `generation` not used by any ref or exchange order */
+export function nextChunk(trade: Trade, exchangeOrders: readonly ExchangeOrder[], generation: number): number {
+  let c = -1;
+  for (const cid of allClientIds(trade, exchangeOrders)) {
+    const p = parseClientId(cid);
+    if (p && (p.leg.kind === 'oco' || p.leg.kind === 'close') && p.leg.generation === generation) c = Math.max(c, p.leg.chunk);
+  }
+  return c + 1;
+}
+
+function allClientIds(trade: Trade, exchangeOrders: readonly ExchangeOrder[]): string[] {
+  return [...trade.orders.map((o) => o.clientOrderId), ...ordersOfTrade(exchangeOrders, trade).map((o) => o.clientOrderId)];
+}
+
+/**
+ * The quantity an entry fill actually put in the account, as far as it can ever be sold: a BUY pays
+ * its fee in the base asset it receives (Binance without BNB), so 0.01543 BTC bought is 0.01541457
+ * held, of which 0.01541 is on the market's amount step. Events carry that tradable quantity and the
+ * fee valued in quote, so the trade's open quantity is exactly what its stops and targets can sell
+ * (it reaches 0 when they fill) and PnL stays right: exits - price x tradable - fee x price equals
+ * exits - price x bought + the value of the sub-step dust left in the account.
+ */
+export function heldQuantityOfFill(fill: ExchangeFill, symbol: string, amountStep: number): number {
+  const held = fill.feeAsset === baseAsset(symbol) && fill.side === 'BUY' ? exactDifference(fill.quantity, fill.fee) : fill.quantity;
+  return roundToStep(held, amountStep);
+}
+
+export function fillEventId(clientOrderId: string, fill: ExchangeFill): string {
+  return `${clientOrderId}:fill:${fill.tradeId}`;
+}
+
+export function exitEventForFill(trade: Trade, order: ExchangeOrder, fill: ExchangeFill): TradeEvent | null {
+  const p = parseClientId(order.clientOrderId);
+  if (!p) return null;
+  const base = { eventId: fillEventId(order.clientOrderId, fill), tradeId: trade.id, price: fill.price, quantity: fill.quantity, fee: fill.feeQuote, at: fill.at };
+  if (p.leg.kind === 'close') return { type: 'MANUAL_CLOSE', ...base };
+  if (p.leg.kind === 'oco' || p.leg.kind === 'otoco') {
+    if (p.leg.leg === 'stop') return { type: 'STOP_FILLED', ...base };
+    if (p.leg.leg === 'takeProfit') {
+      return { type: 'TARGET_FILLED', ...base, targetIndex: p.leg.kind === 'oco' ? p.leg.target : 0 };
+    }
+  }
+  return null;
+}
+
+export function entryEventForFill(trade: Trade, order: ExchangeOrder, fill: ExchangeFill, amountStep: number): TradeEvent {
+  return {
+    type: 'ENTRY_FILLED',
+    eventId: fillEventId(order.clientOrderId, fill),
+    tradeId: trade.id,
+    price: fill.price,
+    quantity: heldQuantityOfFill(fill, trade.symbol, amountStep),
+    fee: fill.feeQuote,
+    at: fill.at,
+  };
+}

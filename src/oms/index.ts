@@ -1,0 +1,12 @@
+/** The Order Management System: what activities call. */
+export { executeAiCommand } from './executeAiCommand';
+export { placeTradePlan } from './placeTradePlan';
+export { cancelPendingOrder, cancelEntry } from './cancelPendingOrder';
+export { carryOutEffects } from './effects';
+export { modifyActiveTrade } from './modifyActiveTrade';
+export { ensureProtection, cancelProtection, exitFillsOfLists, type EnsureProtectionOptions, type ProtectionOutcome } from './protection';
+export { OrderTracker, trackOrders, DEFAULT_TRACKING_INTERVAL_MS } from './trackOrders';
+export { reconcile, type ReconcileReport, type ReconcileOptions } from './reconcile';
+export { applyEvents } from './applyEvents';
+export * from './clientIds';
+export type { OmsContext, OmsResult, OmsOutcome, ProtectionSettings } from './types';

@@ -1,0 +1,191 @@
+import type { TradeEvent } from '../domain/events';
+import { tradeQuantities } from '../domain/stateMachine';
+import { isOpen, type OrderRef, type Trade } from '../domain/trade';
+import type { ExchangeGateway } from '../exchange/gateway';
+import type { ExchangeOrder } from '../exchange/types';
+import { applyEvents } from './applyEvents';
+import { entryClientId, listIdOfLeg, parseClientId, tradeKey } from './clientIds';
+import { baseAsset } from './exchangeView';
+import { ensureProtection } from './protection';
+import { OrderTracker } from './trackOrders';
+import type { ProtectionSettings } from './types';
+
+/**
+ * Reconciliation: what the system believes against what the exchange holds, reported and repaired.
+ * Run when a symbol workflow starts or resumes (and whenever in doubt).
+ *
+ *   1. fills, cancels and expiries the trades have not seen yet are read (order tracking) and
+ *      applied, so the rest works on the exchange's truth;
+ *   2. our orders (client id `de-...`) that no open trade owns are cancelled (a whole list when the
+ *      order is an OCO leg): an orphan protective sell must not fire on coins that are not the
+ *      trade's, an orphan entry must not open a trade nobody watches;
+ *   3. orders that are not ours are left alone and reported;
+ *   4. every ACTIVE trade gets protection for what it holds (placing only what is missing);
+ *   5. a trade the exchange no longer knows (PENDING: its entry order does not exist; ACTIVE: no
+ *      coins and no protection left) is reported with what the workflow should do, and a PENDING one
+ *      gets an ENTRY_CANCELLED event so the state machine closes it;
+ *   6. base balances are compared with the trades' open quantities.
+ */
+
+export interface ForeignOrder {
+  symbol: string;
+  exchangeOrderId: string;
+  clientOrderId: string;
+  side: string;
+  type: string;
+  price: number | null;
+  quantity: number;
+}
+
+export interface ReconcileReport {
+  at: number;
+  /** events found or produced; the workflow applies them like any order event */
+  events: TradeEvent[];
+  /** the trades with those events applied */
+  trades: Trade[];
+  orphansCancelled: Array<{ symbol: string; clientOrderId: string; kind: 'order' | 'list' }>;
+  foreignOrders: ForeignOrder[];
+  protectionPlaced: Array<{ tradeId: string; orders: OrderRef[] }>;
+  unknownTrades: Array<{ tradeId: string; symbol: string; status: string; detail: string; action: 'CANCELLED' | 'CLOSE' }>;
+  balanceMismatches: Array<{ tradeId: string; asset: string; expected: number; onExchange: number }>;
+  alerts: string[];
+  /** true when nothing had to be repaired or reported */
+  clean: boolean;
+}
+
+export interface ReconcileOptions {
+  /** symbols to scan for open orders (default: every symbol, one request) */
+  symbols?: string[];
+  protection?: Partial<ProtectionSettings>;
+}
+
+export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly Trade[], opts: ReconcileOptions = {}): Promise<ReconcileReport> {
+  const report: ReconcileReport = {
+    at: Date.now(),
+    events: [],
+    trades: [],
+    orphansCancelled: [],
+    foreignOrders: [],
+    protectionPlaced: [],
+    unknownTrades: [],
+    balanceMismatches: [],
+    alerts: [],
+    clean: true,
+  };
+
+  // 1. catch up with the exchange
+  const tracked = await new OrderTracker(gateway).trackOrders(believedOpen);
+  report.events.push(...tracked);
+  let trades = believedOpen.map((t) => applyEvents(t, tracked));
+
+  // 2-3. every open order on the account
+  const openOrders = await openOrdersOf(gateway, opts.symbols);
+  const owners = new Map(trades.filter(isOpen).map((t) => [tradeKey(t.id), t]));
+  const cancelledLists = new Set<string>();
+  for (const o of openOrders) {
+    const parsed = parseClientId(o.clientOrderId);
+    if (!parsed) {
+      report.foreignOrders.push({
+        symbol: o.symbol,
+        exchangeOrderId: o.exchangeOrderId,
+        clientOrderId: o.clientOrderId,
+        side: o.side,
+        type: o.type,
+        price: o.price,
+        quantity: o.quantity,
+      });
+      continue;
+    }
+    if (owners.has(parsed.key)) continue;
+    if (o.orderListId !== null) {
+      const listId = listIdOfLeg(o.clientOrderId) ?? (await listClientIdOf(gateway, o));
+      if (listId && !cancelledLists.has(listId)) {
+        cancelledLists.add(listId);
+        await gateway.cancelOrderList(o.symbol, listId);
+        report.orphansCancelled.push({ symbol: o.symbol, clientOrderId: listId, kind: 'list' });
+      }
+      continue;
+    }
+    await gateway.cancelOrder(o.symbol, o.clientOrderId);
+    report.orphansCancelled.push({ symbol: o.symbol, clientOrderId: o.clientOrderId, kind: 'order' });
+  }
+
+  // 4-5. each trade believed open
+  const next: Trade[] = [];
+  for (const trade of trades) {
+    if (!isOpen(trade)) {
+      next.push(trade);
+      continue;
+    }
+    if (trade.status === 'PENDING') {
+      const entry = await gateway.findOrder(trade.symbol, entryClientId(trade.id));
+      if (!entry) {
+        const event: TradeEvent = {
+          type: 'ENTRY_CANCELLED',
+          eventId: `${entryClientId(trade.id)}:unknown`,
+          tradeId: trade.id,
+          reason: 'reconciliation: the exchange has no entry order for this trade',
+          at: Date.now(),
+        };
+        report.events.push(event);
+        report.unknownTrades.push({ tradeId: trade.id, symbol: trade.symbol, status: trade.status, detail: `entry order ${entryClientId(trade.id)} does not exist on the exchange`, action: 'CANCELLED' });
+        next.push(applyEvents(trade, [event]));
+        continue;
+      }
+      next.push(trade);
+      continue;
+    }
+    const outcome = await ensureProtection(gateway, trade, { protection: opts.protection });
+    report.events.push(...outcome.events);
+    report.alerts.push(...outcome.alerts);
+    if (outcome.placed.length > 0) report.protectionPlaced.push({ tradeId: trade.id, orders: outcome.placed });
+    const updated = applyEvents(trade, outcome.events);
+    const open = tradeQuantities(updated).open;
+    if (open > 0 && outcome.held === 0 && outcome.protectedQuantity === 0) {
+      report.unknownTrades.push({
+        tradeId: trade.id,
+        symbol: trade.symbol,
+        status: trade.status,
+        detail: `the trade should hold ${open} ${baseAsset(trade.symbol)} but the account has none free and no protection rests for it`,
+        action: 'CLOSE',
+      });
+    }
+    next.push(updated);
+  }
+  trades = next;
+
+  // 6. balances against open quantities
+  const active = trades.filter((t) => t.status === 'ACTIVE');
+  if (active.length > 0) {
+    const balances = await gateway.fetchBalances();
+    for (const t of active) {
+      const asset = baseAsset(t.symbol);
+      const expected = tradeQuantities(t).open;
+      const onExchange = balances.get(asset)?.total ?? 0;
+      if (onExchange < expected * (1 - 1e-6)) report.balanceMismatches.push({ tradeId: t.id, asset, expected, onExchange });
+    }
+  }
+
+  report.trades = trades;
+  report.clean =
+    report.events.length === 0 &&
+    report.orphansCancelled.length === 0 &&
+    report.foreignOrders.length === 0 &&
+    report.protectionPlaced.length === 0 &&
+    report.unknownTrades.length === 0 &&
+    report.balanceMismatches.length === 0;
+  return report;
+}
+
+async function openOrdersOf(gateway: ExchangeGateway, symbols?: string[]): Promise<ExchangeOrder[]> {
+  if (!symbols) return gateway.fetchOpenOrders();
+  const all: ExchangeOrder[] = [];
+  for (const s of symbols) all.push(...(await gateway.fetchOpenOrders(s)));
+  return all;
+}
+
+async function listClientIdOf(gateway: ExchangeGateway, order: ExchangeOrder): Promise<string | null> {
+  const lists = await gateway.fetchOpenOrderLists();
+  return lists.find((l) => l.orderListId === order.orderListId)?.listClientOrderId ?? null;
+}
+

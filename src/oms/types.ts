@@ -1,0 +1,49 @@
+import type { RiskConfig } from '../config/schema';
+import type { TradeEvent } from '../domain/events';
+import type { Trade } from '../domain/trade';
+import type { ExchangeGateway } from '../exchange/gateway';
+
+/** How protective orders are shaped. */
+export interface ProtectionSettings {
+  /**
+   * The stop leg is a STOP_LOSS_LIMIT: once triggered it rests as a limit this fraction beyond the
+   * stop (below for a long), so it fills in a fast market instead of being skipped over. 0.005 = 0.5%.
+   */
+  stopLimitSlippage: number;
+}
+
+export const DEFAULT_PROTECTION: ProtectionSettings = { stopLimitSlippage: 0.005 };
+
+export interface OmsContext {
+  gateway: ExchangeGateway;
+  /** canonical symbol of the cycle */
+  symbol: string;
+  /** the symbol's current trade (open or not), as the workflow holds it */
+  trade: Trade | null;
+  /**
+   * the symbol workflow's command sequence number: the new trade's id is tradeIdFor(symbol, sequence),
+   * the same on every attempt of the same step
+   */
+  sequence: number;
+  risk: RiskConfig;
+  /** open trades across all symbols, for max_open_trades */
+  openTradesCount: number;
+  /** last price if the caller already has it; else the gateway's ticker is read */
+  lastPrice?: number;
+  /** epoch ms (the workflow's clock, for determinism of the trade record) */
+  now?: number;
+  protection?: Partial<ProtectionSettings>;
+}
+
+export type OmsOutcome = 'EXECUTED' | 'REJECTED' | 'NOTHING_TO_DO';
+
+export interface OmsResult {
+  outcome: OmsOutcome;
+  /** the trade after the command, with its order refs and every event below applied */
+  trade: Trade | null;
+  /** what happened on the exchange, for the workflow (deduplicated by eventId) */
+  events: TradeEvent[];
+  rejection?: { code: string; reason: string };
+  /** money-relevant surprises a trader must see (e.g. a quantity closed at market) */
+  alerts: string[];
+}
