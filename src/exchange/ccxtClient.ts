@@ -128,7 +128,8 @@ export function ccxtOptionsFromConfig(cfg: ExchangeConfig, env: NodeJS.ProcessEn
   return {
     mode: cfg.mode,
     simulatorUrl: cfg.mode === 'paper' ? cfg.simulator_url : undefined,
-    credentials: cfg.mode === 'paper' ? (credentials ?? paperCredentials(env)) : credentials,
+    // Paper mode never reads the real Binance keys: they must not travel to the simulator (or anywhere but Binance).
+    credentials: cfg.mode === 'paper' ? paperCredentials(env) : credentials,
     confirmLiveTrading: cfg.confirm_live_trading,
   };
 }

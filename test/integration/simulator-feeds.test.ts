@@ -8,6 +8,7 @@ import { candleFilePath, readCandleFile, sharedCandlesDir } from '../../src/mark
 import { startSimulator } from '../../src/exchange/simulator';
 import { createCcxtForSimulator } from '../../src/exchange/simulator/ccxtForSimulator';
 import { API_KEY, API_SECRET, tempDir, writeCandles } from '../support/simulator';
+import { paperCredentials } from '../../src/exchange/ccxtClient';
 
 const BTC_FILE = candleFilePath(sharedCandlesDir(), 'BTCUSDT', '15m');
 const ETH_FILE = candleFilePath(sharedCandlesDir(), 'ETHUSDT', '15m');
@@ -174,7 +175,9 @@ describe('simulator: command line', () => {
       assert.match(out, /SYNTHETIC/);
       const ping = await fetch(`${url}/api/v3/ping`);
       assert.equal(ping.status, 200);
-      const ex = createCcxtForSimulator(url, 'paper', 'paper-secret');
+      // the standalone simulator's default account is the one the gateway signs with in paper mode
+      const paper = paperCredentials({});
+      const ex = createCcxtForSimulator(url, paper.apiKey, paper.secret);
       await ex.loadMarkets();
       assert.equal((await ex.fetchBalance()).total!['USDT' as never], 10000);
       child.kill('SIGTERM');

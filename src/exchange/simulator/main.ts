@@ -3,7 +3,7 @@
  * Runs the simulator standalone for paper trading:
  *   npx tsx src/exchange/simulator/main.ts --state data/simulator.json --candles-dir ../shared/data/candles --speed 1
  * Point ccxt at the printed URL (see ccxtForSimulator.ts). The paper account's key and secret come
- * from SIM_API_KEY / SIM_API_SECRET (defaults: "paper" / "paper-secret").
+ * from SIM_API_KEY / SIM_API_SECRET (defaults: "paper-api-key" / "paper-api-secret", the same as the gateway's paperCredentials).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync } from 'node:fs';
@@ -71,7 +71,7 @@ const sim = await startSimulator({
   stateFile: o.state,
   feed,
   feeRate: o.feeRate,
-  accounts: [{ apiKey: process.env.SIM_API_KEY ?? 'paper', apiSecret: process.env.SIM_API_SECRET ?? 'paper-secret', balances }],
+  accounts: [{ apiKey: process.env.SIM_API_KEY ?? 'paper-api-key', apiSecret: process.env.SIM_API_SECRET ?? 'paper-api-secret', balances }],
   log: (line) => console.log(line),
 });
 if (o.speed > 0 && feed.kind !== 'live') sim.play(o.speed);
