@@ -252,6 +252,16 @@ export class ExchangeGateway {
     return orders.map((o) => toExchangeOrder(o, symbol ?? String(o.symbol)));
   }
 
+  /**
+   * The account's most recent orders of one symbol, open and over (Binance allOrders, weight 20:
+   * for reconciliation, not for polling). `limit` at most 1000, Binance's cap.
+   */
+  async fetchOrderHistory(symbol: string, limit = 1000): Promise<ExchangeOrder[]> {
+    await this.market(symbol);
+    const orders = await this.withRetry('fetchOrders', () => this.exchange.fetchOrders(unifiedSymbol(symbol), undefined, Math.min(limit, 1000)));
+    return orders.map((o) => toExchangeOrder(o, symbol));
+  }
+
   /** the fills of one order (from myTrades), fees in quote currency */
   async fetchOrderFills(symbol: string, exchangeOrderId: string): Promise<ExchangeFill[]> {
     const m = await this.market(symbol);
@@ -280,21 +290,25 @@ export class ExchangeGateway {
     return (raw ?? []).map(toOrderList);
   }
 
-  /** a SELL (or BUY) OCO: take-profit LIMIT_MAKER above, STOP_LOSS_LIMIT below (reversed for BUY) */
+  /**
+   * The stop leg of an OCO / OTOCO pair. Without a limit price it is a STOP_LOSS: Binance accepts it
+   * as belowType (SELL OCO), aboveType (BUY OCO) and pendingBelowType / pendingAboveType (OTOCO); once
+   * triggered it is a market order, so a price gap fills it at the market instead of skipping it.
+   * With a limit price it is a STOP_LOSS_LIMIT (price + timeInForce are sent only then).
+   */
+  private async stopLeg(symbol: string, stopPrice: number, stopLimitPrice: number | undefined, clientOrderId: string): Promise<Record<string, string>> {
+    const StopPrice = await this.price(symbol, stopPrice);
+    if (stopLimitPrice === undefined) return { Type: 'STOP_LOSS', StopPrice, ClientOrderId: clientOrderId };
+    return { Type: 'STOP_LOSS_LIMIT', Price: await this.price(symbol, stopLimitPrice), StopPrice, TimeInForce: 'GTC', ClientOrderId: clientOrderId };
+  }
+
+  /** a SELL (or BUY) OCO: take-profit LIMIT_MAKER above, stop (STOP_LOSS, or STOP_LOSS_LIMIT) below (reversed for BUY) */
   async placeOco(req: OcoRequest): Promise<ExchangeOrderList> {
     const m = await this.market(req.symbol);
     const sell = req.side === 'SELL';
     const tp = await this.price(req.symbol, req.takeProfitPrice);
-    const stop = await this.price(req.symbol, req.stopPrice);
-    const stopLimit = await this.price(req.symbol, req.stopLimitPrice);
     const takeProfit = { Type: 'LIMIT_MAKER', Price: tp, ClientOrderId: req.takeProfitClientOrderId };
-    const stopLeg = {
-      Type: 'STOP_LOSS_LIMIT',
-      Price: stopLimit,
-      StopPrice: stop,
-      TimeInForce: 'GTC',
-      ClientOrderId: req.stopClientOrderId,
-    };
+    const stopLeg = await this.stopLeg(req.symbol, req.stopPrice, req.stopLimitPrice, req.stopClientOrderId);
     const params: Raw = {
       symbol: m.id,
       side: req.side,
@@ -314,16 +328,8 @@ export class ExchangeGateway {
     const exitSide: OrderSide = req.side === 'BUY' ? 'SELL' : 'BUY';
     const sellExit = exitSide === 'SELL';
     const tp = await this.price(req.symbol, req.takeProfitPrice);
-    const stop = await this.price(req.symbol, req.stopPrice);
-    const stopLimit = await this.price(req.symbol, req.stopLimitPrice);
     const takeProfit = { Type: 'LIMIT_MAKER', Price: tp, ClientOrderId: req.takeProfitClientOrderId };
-    const stopLeg = {
-      Type: 'STOP_LOSS_LIMIT',
-      Price: stopLimit,
-      StopPrice: stop,
-      TimeInForce: 'GTC',
-      ClientOrderId: req.stopClientOrderId,
-    };
+    const stopLeg = await this.stopLeg(req.symbol, req.stopPrice, req.stopLimitPrice, req.stopClientOrderId);
     const params: Raw = {
       symbol: m.id,
       listClientOrderId: req.listClientOrderId,

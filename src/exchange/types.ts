@@ -66,8 +66,12 @@ export interface OcoRequest {
   quantity: number;
   takeProfitPrice: number;
   stopPrice: number;
-  /** limit price of the stop leg (STOP_LOSS_LIMIT); a little beyond the trigger so it fills */
-  stopLimitPrice: number;
+  /**
+   * absent (the default): the stop leg is a STOP_LOSS, a market order once triggered, which a price
+   * gap cannot skip; present: a STOP_LOSS_LIMIT resting at this price once triggered (for venues
+   * that need a limit; a gap past it leaves the stop unfilled)
+   */
+  stopLimitPrice?: number;
   listClientOrderId: string;
   takeProfitClientOrderId: string;
   stopClientOrderId: string;
@@ -84,7 +88,8 @@ export interface OtocoRequest {
   protectionQuantity: number;
   takeProfitPrice: number;
   stopPrice: number;
-  stopLimitPrice: number;
+  /** as in OcoRequest: absent = STOP_LOSS (market once triggered), present = STOP_LOSS_LIMIT */
+  stopLimitPrice?: number;
   listClientOrderId: string;
   takeProfitClientOrderId: string;
   stopClientOrderId: string;

@@ -19,8 +19,8 @@ import { createHash } from 'node:crypto';
  *         p<g>.<c>.<k>t/s  that OCO's take-profit leg / stop leg
  *         x<g>.<c>         market order closing a quantity whose protection was refused
  *
- * `de-` marks the system's own orders: reconciliation cancels ours that no open trade owns and
- * leaves every other order alone.
+ * `de-` marks the system's own orders: reconciliation rebuilds the trade of ours that no open trade
+ * owns from its key (or cancels an entry that never filled) and leaves every other order alone.
  */
 
 export const CLIENT_ID_PREFIX = 'de-';

@@ -4,7 +4,7 @@ import type { Trade } from '../domain/trade';
 import type { ExchangeGateway } from '../exchange/gateway';
 import { applyEvents } from './applyEvents';
 import { cancelEntry } from './cancelPendingOrder';
-import { cancelProtection, ensureProtection, exitFillsOfLists } from './protection';
+import { cancelProtectionAndReadFills, ensureProtection } from './protection';
 import type { ProtectionSettings } from './types';
 
 /**
@@ -39,8 +39,7 @@ export async function carryOutEffects(
         take((await cancelEntry(gateway, current, `remainder of the entry cancelled: trade ${current.status}`)).events);
         break;
       case 'CANCEL_PROTECTION': {
-        const lists = await cancelProtection(gateway, current);
-        take(await exitFillsOfLists(gateway, current, lists));
+        take((await cancelProtectionAndReadFills(gateway, current)).events);
         break;
       }
       case 'JOURNAL':

@@ -11,7 +11,7 @@ import {
   otocoTakeProfitClientId,
 } from './clientIds';
 import { entrySide, quoteAsset } from './exchangeView';
-import { stopLimitPrice } from './protection';
+import { stopLegLimitPrice } from './protection';
 import { DEFAULT_PROTECTION, type OmsContext, type OmsResult } from './types';
 
 /**
@@ -88,7 +88,7 @@ async function placeOtoco(trade: Trade, ctx: OmsContext): Promise<OrderRef[]> {
   // a BUY pays its fee in the coin it buys: the OCO can only sell what arrives
   const { taker, maker } = await gateway.feeRates(trade.symbol);
   const protectionQuantity = roundToStep(trade.quantity * (1 - Math.max(taker, maker)), limits.amountStep);
-  const stopLimit = stopLimitPrice(trade, trade.stopLossPrice, limits, settings);
+  const stopLimit = stopLegLimitPrice(trade, trade.stopLossPrice, limits, settings);
   const target = trade.takeProfitPrices[0]!;
   const list = await gateway.placeOtoco({
     symbol: trade.symbol,
@@ -99,7 +99,7 @@ async function placeOtoco(trade: Trade, ctx: OmsContext): Promise<OrderRef[]> {
     protectionQuantity,
     takeProfitPrice: target,
     stopPrice: trade.stopLossPrice,
-    stopLimitPrice: stopLimit,
+    ...(stopLimit !== undefined ? { stopLimitPrice: stopLimit } : {}),
     listClientOrderId: otocoListClientId(trade.id),
     takeProfitClientOrderId: otocoTakeProfitClientId(trade.id),
     stopClientOrderId: otocoStopClientId(trade.id),

@@ -113,9 +113,11 @@ export async function ensureProtection(
   let held = heldNow();
   let missing = roundToStep(Math.max(0, exactDifference(held, protectedBefore)), limits.amountStep);
   const levels = opts.levels ?? { stopLossPrice: trade.stopLossPrice, takeProfitPrices: trade.takeProfitPrices };
-  const stopLimit = stopLimitPrice(trade, levels.stopLossPrice, limits, settings);
+  const stopLimit = stopLegLimitPrice(trade, levels.stopLossPrice, limits, settings);
+  // the lowest price the stop leg can sell at (a market stop: about its trigger) judges minimums
+  const worstPrice = stopLimit ?? levels.stopLossPrice;
   const targets = remainingTargets(trade, levels.takeProfitPrices);
-  let parts = isOrderable(missing, stopLimit, limits) ? splitForTargets(missing, targets.length, stopLimit, limits) : [];
+  let parts = isOrderable(missing, worstPrice, limits) ? splitForTargets(missing, targets.length, worstPrice, limits) : [];
 
   // Every OCO stop leg counts against the market's cap on stop orders (5 on Binance). When one more
   // chunk per fill would pass it, the trade's protection is consolidated: its lists are cancelled
@@ -132,7 +134,7 @@ export async function ensureProtection(
     base = await gateway.fetchBalance(baseAsset(trade.symbol));
     held = heldNow();
     missing = roundToStep(Math.max(0, exactDifference(held, protectedBefore)), limits.amountStep);
-    parts = isOrderable(missing, stopLimit, limits) ? splitForTargets(missing, targets.length, stopLimit, limits) : [];
+    parts = isOrderable(missing, worstPrice, limits) ? splitForTargets(missing, targets.length, worstPrice, limits) : [];
   }
   const result = async (status: ProtectionStatus, placed: OrderRef[], extra: Partial<ProtectionOutcome> = {}): Promise<ProtectionOutcome> => {
     const orders = mergeRefs(existing, placed);
@@ -157,7 +159,7 @@ export async function ensureProtection(
     return { status, orders, placed, events, alerts, held, protectedQuantity, ...extra };
   };
 
-  if (!isOrderable(missing, stopLimit, limits)) {
+  if (!isOrderable(missing, worstPrice, limits)) {
     if (missing > 0) alerts.push(`${trade.id}: ${missing} ${trade.symbol} left unprotected: below the market's minimum order (dust)`);
     return result(protectedBefore > 0 ? 'PROTECTED' : 'NOTHING_TO_PROTECT', []);
   }
@@ -178,7 +180,7 @@ export async function ensureProtection(
             quantity,
             takeProfitPrice: target.price,
             stopPrice: levels.stopLossPrice,
-            stopLimitPrice: stopLimit,
+            ...(stopLimit !== undefined ? { stopLimitPrice: stopLimit } : {}),
             listClientOrderId: list,
             takeProfitClientOrderId: takeProfitLegId(list),
             stopClientOrderId: stopLegId(list),
@@ -271,6 +273,11 @@ async function closeUnprotected(
   }
 }
 
+/** the stop leg's limit price: none for a market STOP_LOSS (the default), else stopLimitPrice */
+export function stopLegLimitPrice(trade: Trade, stop: number, limits: MarketLimits, settings: ProtectionSettings): number | undefined {
+  return settings.stopType === 'STOP_LOSS_LIMIT' ? stopLimitPrice(trade, stop, limits, settings) : undefined;
+}
+
 /** a STOP_LOSS_LIMIT's limit price: a little beyond the trigger, on the tick grid, away from the market */
 export function stopLimitPrice(trade: Trade, stop: number, limits: MarketLimits, settings: ProtectionSettings): number {
   const long = trade.direction === 'LONG';
@@ -314,6 +321,25 @@ export async function cancelProtection(gateway: ExchangeGateway, trade: Trade, l
   // OTOCO pair still waiting for its entry is cancelled with the entry, not here
   await Promise.all(ids.map((id) => gateway.cancelOrderList(trade.symbol, id)));
   return [...ids];
+}
+
+/**
+ * Cancels the trade's protection and reads what its lists filled before the cancel landed (a leg can
+ * fill between the last look and the cancel; those fills must reach the trade). A list that filled
+ * completely is no longer open, so it is not among the cancelled ones: the trade's refs still call
+ * it OPEN, and it is read too.
+ */
+export async function cancelProtectionAndReadFills(
+  gateway: ExchangeGateway,
+  trade: Trade,
+  lists?: readonly string[],
+): Promise<{ cancelled: string[]; events: TradeEvent[] }> {
+  const cancelled = await cancelProtection(gateway, trade, lists);
+  const believedOpen = lists ? [] : trade.orders.filter((r) => r.role === 'OCO' && r.status === 'OPEN').map((r) => r.clientOrderId);
+  const events = await exitFillsOfLists(gateway, trade, [...new Set([...cancelled, ...believedOpen])]);
+  // in the order they happened, so the state machine sees the trade's exits as the exchange did
+  events.sort((a, b) => a.at - b.at || a.eventId.localeCompare(b.eventId));
+  return { cancelled, events };
 }
 
 /**

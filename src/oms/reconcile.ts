@@ -4,7 +4,8 @@ import { isOpen, type OrderRef, type Trade } from '../domain/trade';
 import type { ExchangeGateway } from '../exchange/gateway';
 import type { ExchangeOrder } from '../exchange/types';
 import { applyEvents } from './applyEvents';
-import { entryClientId, listIdOfLeg, parseClientId, tradeKey } from './clientIds';
+import { entryClientId, parseClientId, tradeKey } from './clientIds';
+import { recoverTrade } from './recoverTrade';
 import { baseAsset } from './exchangeView';
 import { ensureProtection } from './protection';
 import { OrderTracker } from './trackOrders';
@@ -16,9 +17,12 @@ import type { ProtectionSettings } from './types';
  *
  *   1. fills, cancels and expiries the trades have not seen yet are read (order tracking) and
  *      applied, so the rest works on the exchange's truth;
- *   2. our orders (client id `de-...`) that no open trade owns are cancelled (a whole list when the
- *      order is an OCO leg): an orphan protective sell must not fire on coins that are not the
- *      trade's, an orphan entry must not open a trade nobody watches;
+ *   2. our orders (client id `de-...`) that no open trade owns are grouped by trade and the trade is
+ *      RECOVERED from exchange facts (recoverTrade): protection is never cancelled while the coins it
+ *      protects are held (a symbol workflow stopped with an ACTIVE trade leaves it resting on
+ *      purpose; started again without state it must adopt the trade, not strip it). Cancelled are
+ *      only an orphan entry that never filled, and orders of a trade whose coins are gone from the
+ *      account; orders that cannot be tied to a rebuildable trade are left resting and reported;
  *   3. orders that are not ours are left alone and reported;
  *   4. every ACTIVE trade gets protection for what it holds (placing only what is missing);
  *   5. a trade the exchange no longer knows (PENDING: its entry order does not exist; ACTIVE: no
@@ -43,7 +47,14 @@ export interface ReconcileReport {
   events: TradeEvent[];
   /** the trades with those events applied */
   trades: Trade[];
-  orphansCancelled: Array<{ symbol: string; clientOrderId: string; kind: 'order' | 'list' }>;
+  orphansCancelled: Array<{ symbol: string; clientOrderId: string; kind: 'order' | 'list'; reason: string }>;
+  /**
+   * trades no open trade of the caller owned, rebuilt from the exchange (ACTIVE, protected for what
+   * they hold); their events are in `events`. The caller adopts them (one open trade per symbol).
+   */
+  recovered: Trade[];
+  /** our orders no trade owns that were left resting because cancelling them could strip held coins */
+  orphansKept: Array<{ symbol: string; clientOrderId: string; reason: string }>;
   foreignOrders: ForeignOrder[];
   protectionPlaced: Array<{ tradeId: string; orders: OrderRef[] }>;
   unknownTrades: Array<{ tradeId: string; symbol: string; status: string; detail: string; action: 'CANCELLED' | 'CLOSE' }>;
@@ -65,6 +76,8 @@ export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly
     events: [],
     trades: [],
     orphansCancelled: [],
+    recovered: [],
+    orphansKept: [],
     foreignOrders: [],
     protectionPlaced: [],
     unknownTrades: [],
@@ -81,7 +94,7 @@ export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly
   // 2-3. every open order on the account
   const openOrders = await openOrdersOf(gateway, opts.symbols);
   const owners = new Map(trades.filter(isOpen).map((t) => [tradeKey(t.id), t]));
-  const cancelledLists = new Set<string>();
+  const orphans = new Map<string, ExchangeOrder[]>();
   for (const o of openOrders) {
     const parsed = parseClientId(o.clientOrderId);
     if (!parsed) {
@@ -97,17 +110,22 @@ export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly
       continue;
     }
     if (owners.has(parsed.key)) continue;
-    if (o.orderListId !== null) {
-      const listId = listIdOfLeg(o.clientOrderId) ?? (await listClientIdOf(gateway, o));
-      if (listId && !cancelledLists.has(listId)) {
-        cancelledLists.add(listId);
-        await gateway.cancelOrderList(o.symbol, listId);
-        report.orphansCancelled.push({ symbol: o.symbol, clientOrderId: listId, kind: 'list' });
-      }
-      continue;
-    }
-    await gateway.cancelOrder(o.symbol, o.clientOrderId);
-    report.orphansCancelled.push({ symbol: o.symbol, clientOrderId: o.clientOrderId, kind: 'order' });
+    const group = `${o.symbol} ${parsed.key}`;
+    orphans.set(group, [...(orphans.get(group) ?? []), o]);
+  }
+  for (const [group, resting] of orphans) {
+    const [symbol, key] = group.split(' ') as [string, string];
+    // coins the symbol's other open trades hold are not this trade's
+    const heldByOthers = [...trades.filter(isOpen), ...report.recovered]
+      .filter((t) => t.symbol === symbol)
+      .reduce((s, t) => s + tradeQuantities(t).open, 0);
+    const r = await recoverTrade(gateway, key, symbol, resting, { heldByOthers, protection: opts.protection });
+    report.events.push(...r.events);
+    report.orphansCancelled.push(...r.cancelled);
+    report.orphansKept.push(...r.kept);
+    report.alerts.push(...r.alerts);
+    if (r.protectionPlaced.length > 0) report.protectionPlaced.push({ tradeId: key, orders: r.protectionPlaced });
+    if (r.trade) report.recovered.push(r.trade);
   }
 
   // 4-5. each trade believed open
@@ -155,7 +173,7 @@ export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly
   trades = next;
 
   // 6. balances against open quantities
-  const active = trades.filter((t) => t.status === 'ACTIVE');
+  const active = [...trades, ...report.recovered].filter((t) => t.status === 'ACTIVE');
   if (active.length > 0) {
     const balances = await gateway.fetchBalances();
     for (const t of active) {
@@ -170,6 +188,8 @@ export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly
   report.clean =
     report.events.length === 0 &&
     report.orphansCancelled.length === 0 &&
+    report.recovered.length === 0 &&
+    report.orphansKept.length === 0 &&
     report.foreignOrders.length === 0 &&
     report.protectionPlaced.length === 0 &&
     report.unknownTrades.length === 0 &&
@@ -183,9 +203,3 @@ async function openOrdersOf(gateway: ExchangeGateway, symbols?: string[]): Promi
   for (const s of symbols) all.push(...(await gateway.fetchOpenOrders(s)));
   return all;
 }
-
-async function listClientIdOf(gateway: ExchangeGateway, order: ExchangeOrder): Promise<string | null> {
-  const lists = await gateway.fetchOpenOrderLists();
-  return lists.find((l) => l.orderListId === order.orderListId)?.listClientOrderId ?? null;
-}
-

@@ -6,13 +6,18 @@ import type { ExchangeGateway } from '../exchange/gateway';
 /** How protective orders are shaped. */
 export interface ProtectionSettings {
   /**
-   * The stop leg is a STOP_LOSS_LIMIT: once triggered it rests as a limit this fraction beyond the
-   * stop (below for a long), so it fills in a fast market instead of being skipped over. 0.005 = 0.5%.
+   * The stop leg's order type. 'STOP_LOSS' (default): a market order once triggered, so a price gap
+   * through the stop fills at the first price the market offers (the true loss) instead of skipping
+   * a limit and leaving the position unprotected; Binance spot accepts it in OCO and OTOCO lists.
+   * 'STOP_LOSS_LIMIT': for venues that refuse market stops in order lists; it rests as a limit
+   * `stopLimitSlippage` beyond the trigger, and a gap past that limit leaves it UNFILLED.
    */
+  stopType: 'STOP_LOSS' | 'STOP_LOSS_LIMIT';
+  /** only for stopType 'STOP_LOSS_LIMIT': the limit's distance beyond the stop (below for a long). 0.005 = 0.5% */
   stopLimitSlippage: number;
 }
 
-export const DEFAULT_PROTECTION: ProtectionSettings = { stopLimitSlippage: 0.005 };
+export const DEFAULT_PROTECTION: ProtectionSettings = { stopType: 'STOP_LOSS', stopLimitSlippage: 0.005 };
 
 export interface OmsContext {
   gateway: ExchangeGateway;
