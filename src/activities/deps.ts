@@ -1,0 +1,31 @@
+import type { Client } from '@temporalio/client';
+import type { RiskConfig, Timeframe } from '../config/schema';
+import type { ExchangeGateway } from '../exchange/gateway';
+import type { TradeLog } from '../journal/tradeLog';
+import type { Strategist } from '../strategist/strategist';
+import type { OrderMonitorInput } from '../workflows/orderMonitorState';
+
+/**
+ * What the activities are built from. The worker makes these once per process (one shared,
+ * rate-limited ccxt client behind the gateway, one strategist, one trade log writer) and injects
+ * them; activity inputs never carry credentials.
+ */
+export interface ActivityDeps {
+  gateway: ExchangeGateway;
+  strategist: Strategist;
+  tradeLog: TradeLog;
+  /** the config's timeframes (first is the cycle's own) and risk limits */
+  timeframes: readonly Timeframe[];
+  risk: RiskConfig;
+  /**
+   * every credential the worker holds (exchange key and secret, LLM key): masked in every result
+   * and failure, which the Web UI shows
+   */
+  secrets: readonly (string | undefined)[];
+  /** candles fetched per timeframe: enough history for EMA50 / ATR14 / RSI14 to settle */
+  candleLimit?: number;
+  /** client for signalling the order monitor; defaults to the worker's own (Context.client) */
+  temporalClient?: Client;
+  /** input of the order monitor when watchOrders has to start it */
+  orderMonitor?: OrderMonitorInput;
+}

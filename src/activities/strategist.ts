@@ -1,0 +1,62 @@
+import type { Trade } from '../domain/trade';
+import { canonicalSymbol } from '../domain/symbols';
+import { decide } from '../strategist/decide';
+import type { MarketSnapshot } from '../strategist/marketSnapshot';
+import type { ActivityDeps } from './deps';
+import { makeScrub, runStep } from './failures';
+import { withHeartbeat } from './heartbeat';
+import type { StrategistDecision } from './types';
+
+/** the model's raw answer is kept for the journal and the Web UI, not whole essays */
+export const MAX_RAW_ANSWER = 2_000;
+
+/**
+ * askStrategist: one command for the symbol from the configured strategist, validated by decide()
+ * (which never throws: any failure is DO_NOTHING with the reason). The prompt itself is not
+ * returned: it is large and rebuilt on demand by the CLI's prompt command.
+ */
+export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'risk' | 'secrets'>) {
+  const scrub = makeScrub(deps.secrets);
+  return {
+    async askStrategist(input: {
+      symbol: string;
+      sequence: number;
+      trade: Trade | null;
+      market: MarketSnapshot;
+      openTradesCount?: number;
+    }): Promise<StrategistDecision> {
+      return runStep('askStrategist', scrub, () =>
+        withHeartbeat(async () => {
+          const symbol = canonicalSymbol(input.symbol);
+          const ownOpen = input.trade && (input.trade.status === 'PENDING' || input.trade.status === 'ACTIVE') ? 1 : 0;
+          const decision = await decide({
+            symbol,
+            trade: input.trade,
+            snapshot: input.market,
+            strategist: deps.strategist,
+            context: {
+              symbol,
+              trade: input.trade,
+              lastPrice: input.market.last,
+              risk: deps.risk,
+              marketType: 'spot',
+              openTradesCount: Math.max(input.openTradesCount ?? 0, ownOpen),
+            },
+          });
+          const out: StrategistDecision = {
+            command: decision.command,
+            source: decision.source,
+            accepted: decision.accepted,
+          };
+          if (decision.rejection) out.rejection = { ...decision.rejection };
+          if (decision.rawAnswer !== undefined) out.rawAnswer = trimAnswer(decision.rawAnswer);
+          return out;
+        }, 2_000, { step: 'askStrategist', symbol: input.symbol, sequence: input.sequence }),
+      );
+    },
+  };
+}
+
+function trimAnswer(text: string): string {
+  return text.length > MAX_RAW_ANSWER ? `${text.slice(0, MAX_RAW_ANSWER)}…[${text.length - MAX_RAW_ANSWER} more characters]` : text;
+}

@@ -1,0 +1,12 @@
+/**
+ * Workflow ids are part of the product's contract: the CLI, the monitor and the Web UI find a
+ * symbol's workflow by them, and order client ids derive from them. Never from a run id.
+ */
+export const TRADER_WORKFLOW_PREFIX = 'trader-';
+export const ORDER_MONITOR_WORKFLOW_ID = 'order-monitor';
+/** the task queue the worker polls and clients start workflows on */
+export const TASK_QUEUE = 'dynamic-executor';
+
+export function traderWorkflowId(symbol: string): string {
+  return `${TRADER_WORKFLOW_PREFIX}${symbol}`;
+}

@@ -1,0 +1,3 @@
+/** The worker's workflowsPath: every workflow the worker hosts, and nothing that does I/O. */
+export { symbolTrader } from './symbolTrader';
+export { orderMonitor } from './orderMonitor';

@@ -1,0 +1,104 @@
+import { ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { OrderMonitorActivities } from '../activities/types';
+import type { TradeEvent } from '../domain/events';
+import type { Trade } from '../domain/trade';
+import { traderWorkflowId } from './ids';
+import type { OrderMonitorInput, OrderMonitorState } from './orderMonitorState';
+import { monitorStateQuery, orderEventSignal, unwatchSignal, watchSignal } from './signals';
+
+/** reading order status is idempotent; a failed poll is simply tried again at the next interval */
+const { trackOrders } = proxyActivities<OrderMonitorActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
+});
+
+export const DEFAULT_MONITOR_INTERVAL_MS = 2_000;
+export const DEFAULT_MAX_POLLS_PER_RUN = 300;
+const MIN_MONITOR_INTERVAL_MS = 10;
+
+/**
+ * One workflow (id `order-monitor`) watches the orders of every open trade across symbols and
+ * signals each owning symbolTrader with what happened. Symbol workflows register their trades with
+ * signal-with-start (activity watchOrders), so the monitor exists as soon as there is something to
+ * watch, and a trade that is no longer open leaves the watch set.
+ *
+ * Delivery is at least once: the tracker gives every exchange fact a stable event id, the monitor
+ * remembers what it sent per trade, and the symbol workflow ignores ids it has seen. A monitor that
+ * lost its memory (terminated and started again) just re-sends; nothing is applied twice.
+ */
+export async function orderMonitor(input: OrderMonitorInput = {}): Promise<void> {
+  const intervalMs = input.intervalMs ?? DEFAULT_MONITOR_INTERVAL_MS;
+  const maxPolls = input.maxPollsPerRun ?? DEFAULT_MAX_POLLS_PER_RUN;
+  if (!(Number.isFinite(intervalMs) && intervalMs >= MIN_MONITOR_INTERVAL_MS) || !(Number.isInteger(maxPolls) && maxPolls >= 1)) {
+    throw ApplicationFailure.nonRetryable(
+      `orderMonitor input: intervalMs must be at least ${MIN_MONITOR_INTERVAL_MS} (got ${intervalMs}) and maxPollsPerRun a whole number >= 1 (got ${maxPolls})`,
+      'InvalidMonitorInput',
+    );
+  }
+  const state: OrderMonitorState = input.state ?? { watched: {}, sent: {}, polls: 0, lastPollAt: null, lastError: null };
+
+  setHandler(watchSignal, (trade) => {
+    if (!trade?.id) return;
+    if (trade.status === 'PENDING' || trade.status === 'ACTIVE') state.watched[trade.id] = trade;
+    else forget(trade.id);
+  });
+  setHandler(unwatchSignal, (tradeId) => forget(tradeId));
+  setHandler(monitorStateQuery, () => state);
+
+  for (let polls = 0; polls < maxPolls && !workflowInfo().continueAsNewSuggested; polls++) {
+    // With nothing to watch the monitor sleeps without a timer: its history stays still.
+    await condition(() => watchedTrades().length > 0);
+    await sleep(intervalMs);
+    const trades = watchedTrades();
+    if (trades.length === 0) continue;
+
+    let events: TradeEvent[];
+    try {
+      events = await trackOrders({ trades });
+      state.lastError = null;
+    } catch (err) {
+      state.lastError = err instanceof Error ? err.message : String(err);
+      continue;
+    }
+    state.polls++;
+    state.lastPollAt = Date.now();
+    await deliver(events);
+  }
+  await continueAsNew<typeof orderMonitor>({ ...input, state });
+
+  // ===========================================================================================
+
+  async function deliver(events: TradeEvent[]): Promise<void> {
+    const bySymbol = new Map<string, TradeEvent[]>();
+    const inThisPoll = new Set<string>();
+    for (const event of events) {
+      const trade = state.watched[event.tradeId];
+      if (!trade || inThisPoll.has(event.eventId) || (state.sent[event.tradeId] ?? []).includes(event.eventId)) continue;
+      inThisPoll.add(event.eventId);
+      bySymbol.set(trade.symbol, [...(bySymbol.get(trade.symbol) ?? []), event]);
+    }
+    for (const [symbol, batch] of bySymbol) {
+      try {
+        await getExternalWorkflowHandle(traderWorkflowId(symbol)).signal(orderEventSignal, batch);
+      } catch (err) {
+        // Its symbol workflow is gone (stopped): nobody to tell. Starting the symbol again reconciles.
+        log.warn('symbol workflow not reachable; its trades are no longer watched', { symbol, error: String(err) });
+        for (const trade of watchedTrades()) if (trade.symbol === symbol) forget(trade.id);
+        continue;
+      }
+      for (const event of batch) {
+        // a trade may have left the watch set while the signal was in flight
+        if (state.watched[event.tradeId]) (state.sent[event.tradeId] ??= []).push(event.eventId);
+      }
+    }
+  }
+
+  function watchedTrades(): Trade[] {
+    return Object.values(state.watched);
+  }
+
+  function forget(tradeId: string): void {
+    delete state.watched[tradeId];
+    delete state.sent[tradeId];
+  }
+}

@@ -1,0 +1,20 @@
+import type { Trade } from '../domain/trade';
+
+export interface OrderMonitorState {
+  /** trades whose orders are tracked, by trade id */
+  watched: Record<string, Trade>;
+  /** event ids already signalled, per trade (dropped with the trade) */
+  sent: Record<string, string[]>;
+  polls: number;
+  lastPollAt: number | null;
+  lastError: string | null;
+}
+
+export interface OrderMonitorInput {
+  /** how often order status is read, ms (default 2000) */
+  intervalMs?: number;
+  /** continue-as-new after this many polls in one run (default 300) */
+  maxPollsPerRun?: number;
+  /** set by continue-as-new only */
+  state?: OrderMonitorState;
+}

@@ -1,0 +1,23 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { TradeEvent } from '../domain/events';
+import type { Trade } from '../domain/trade';
+import type { OrderMonitorState } from './orderMonitorState';
+import type { CancelOrderSignal, StopSignal, SymbolTraderState } from './state';
+
+/**
+ * Signal and query names are what `temporal workflow signal --name ...` and the CLI use: keep them.
+ * Payloads are optional where a person may send them by hand with no --input.
+ */
+
+/** order events from the monitor (one or many); at-least-once, deduplicated by eventId */
+export const orderEventSignal = defineSignal<[TradeEvent[] | TradeEvent]>('orderEvent');
+/** manual cancel of the PENDING entry: `--input '{"reason":"x"}'`, or no input at all */
+export const cancelOrderSignal = defineSignal<[CancelOrderSignal?]>('cancelOrder');
+/** finish the current step and end; `{"cancelPending": true}` also cancels a PENDING entry */
+export const stopSignal = defineSignal<[StopSignal?]>('stop');
+export const stateQuery = defineQuery<SymbolTraderState>('state');
+
+/** the monitor: start (or refresh) watching a trade's orders; a trade that is not open is dropped */
+export const watchSignal = defineSignal<[Trade]>('watch');
+export const unwatchSignal = defineSignal<[string]>('unwatch');
+export const monitorStateQuery = defineQuery<OrderMonitorState>('monitorState');

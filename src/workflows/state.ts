@@ -1,0 +1,75 @@
+import type { StrategistDecision, TradeLogRow } from '../activities/types';
+import type { AiCommand } from '../domain/commands';
+import type { Trade, TradeStatus } from '../domain/trade';
+
+/**
+ * The whole state of one symbol's trader. It is what the `state` query returns and what a run
+ * hands to the next one on continue-as-new, so it is plain JSON and complete: nothing the next
+ * run needs may live outside it.
+ */
+export type TraderPhase = 'RECONCILING' | 'WAITING' | 'IN_CYCLE' | 'STOPPING' | 'STOPPED';
+
+export interface DecisionSummary {
+  sequence: number;
+  /** workflow time the strategist answered, epoch ms */
+  at: number;
+  action: AiCommand['action'];
+  command: AiCommand;
+  source: StrategistDecision['source'] | 'workflow';
+  accepted: boolean;
+  rejection?: StrategistDecision['rejection'];
+  /** what the OMS made of it */
+  outcome?: 'EXECUTED' | 'REJECTED' | 'NOTHING_TO_DO' | 'NOT_EXECUTED' | 'FAILED';
+  outcomeDetail?: string;
+}
+
+export interface SymbolTraderState {
+  symbol: string;
+  mode: string;
+  phase: TraderPhase;
+  /** the symbol's current (or most recent) trade */
+  trade: Trade | null;
+  /** the last command sequence number handed out; cycle N uses sequence N */
+  sequence: number;
+  /** when the next cycle is due, epoch ms (workflow time); carried over continue-as-new */
+  nextCycleAt: number;
+  lastCycleAt: number | null;
+  lastDecision: DecisionSummary | null;
+  /** order event ids already applied (bounded, most recent last); survives continue-as-new */
+  seenEventIds: string[];
+  /** next trade log row number; row ids are `<workflowId>:<n>` */
+  journalSeq: number;
+  /** how many runs (continue-as-new generations) this trader has had */
+  runs: number;
+  lastError: string | null;
+  stopRequested: boolean;
+  /** a step failed for good: the next cycle starts by reconciling with the exchange */
+  reconcileNeeded?: boolean;
+  /** trade log rows not yet written (the journal was unavailable); written on the next flush */
+  pendingRows?: TradeLogRow[];
+}
+
+export interface SymbolTraderInput {
+  /** canonical form, e.g. BTCUSDT */
+  symbol: string;
+  cycleIntervalMs: number;
+  /** paper | testnet | live | replay: shown as a search attribute, passed on to nothing else */
+  mode: string;
+  /** continue-as-new after this many cycles in one run (default 200) */
+  maxCyclesPerRun?: number;
+  /** set by continue-as-new only */
+  state?: SymbolTraderState;
+}
+
+export interface CancelOrderSignal {
+  reason?: string;
+}
+
+export interface StopSignal {
+  /** cancel a PENDING entry before stopping (an ACTIVE position always keeps its protection) */
+  cancelPending?: boolean;
+}
+
+export const SEEN_EVENT_IDS_LIMIT = 1000;
+
+export type { TradeStatus };

@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/searchAttributes';
+
+/**
+ * Real Temporal servers for workflow tests, from the project's own pinned binaries (installed by
+ * scripts/setup-temporal.sh). The SDK is never allowed to download a server.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
+
+export function binaryPath(envVar: string, name: string): string {
+  const path = process.env[envVar] || `${ROOT}.tools/py/bin/${name}`;
+  if (!existsSync(path)) {
+    throw new Error(`${name} not found at ${path}: run scripts/setup-temporal.sh (or set ${envVar})`);
+  }
+  return path;
+}
+
+/**
+ * The Java time-skipping test server: a workflow's timers fire when the test calls env.sleep, so a
+ * 15-minute cycle takes no wall time. The product's search attributes are registered on it.
+ */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: binaryPath('TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server') } },
+  });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  return env;
+}
+
+/** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (@temporalio/proto is not a direct dependency) */
+const INDEXED_VALUE_TYPE_KEYWORD = 2;
+
+let queues = 0;
+/** a worker on a fresh task queue with these activities, for the duration of `fn` */
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  activities: object,
+  fn: (taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `test-${process.pid}-${++queues}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+  });
+  return worker.runUntil(fn(taskQueue));
+}
+
+/** the Temporal CLI dev server (real time), with the product's search attributes registered */
+export function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: binaryPath('TEMPORAL_CLI_PATH', 'temporal') },
+      searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
+      ip: '127.0.0.1',
+    },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** bundled once per test process and shared by every worker in it */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundle;
+}
+
+const noop = () => {};
+
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+
+// The SDK's own INFO lines (worker state changes) drown test output; warnings and errors stay.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed by another module of this process
+}
