@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { omsActivities } from '../../src/activities/oms';
+import { reconcileActivities } from '../../src/activities/reconcile';
+import { RiskConfig } from '../../src/config/schema';
+import type { AiCommand } from '../../src/domain/commands';
+import type { Trade } from '../../src/domain/trade';
+import { createCcxtBinance } from '../../src/exchange/ccxtClient';
+import { ExchangeGateway } from '../../src/exchange/gateway';
+import { startSimulator, type SimulatorHandle } from '../../src/exchange/simulator';
+import { belongsTo } from '../../src/oms';
+
+function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run(fn, ...args) as Promise<R>;
+}
+
+const API_KEY = 'rec-act-key-a0e1f2d3';
+const API_SECRET = 'rec-act-secret-77c6b5a4';
+const TRADE = 'T-BTCUSDT-000003';
+
+const plan: AiCommand = {
+  action: 'PLAN_TRADE',
+  trade_setup: { symbol: 'BTCUSDT', direction: 'LONG', entry_price: 64800, stop_loss_price: 63500, take_profit_prices: [67000, 69000], position_size_percent: 10 },
+  reasoning: null,
+};
+
+describe('reconcileSymbol activity (real ccxt against the simulator)', () => {
+  let sim: SimulatorHandle;
+  let exchange: ReturnType<typeof createCcxtBinance>;
+  let gateway: ExchangeGateway;
+  let reconcileSymbol: ReturnType<typeof reconcileActivities>['reconcileSymbol'];
+  let placePlan: () => Promise<Trade>;
+
+  beforeEach(async () => {
+    sim = await startSimulator({
+      feed: { kind: 'synthetic', seed: 9, start: { BTCUSDT: 65000 } },
+      accounts: [{ apiKey: API_KEY, apiSecret: API_SECRET, balances: { USDT: 10_000 } }],
+    });
+    await sim.setPrice('BTCUSDT', 65000);
+    exchange = createCcxtBinance({ mode: 'paper', simulatorUrl: sim.url, credentials: { apiKey: API_KEY, secret: API_SECRET }, timeoutMs: 2_000, rateLimitMs: 1 });
+    gateway = new ExchangeGateway(exchange, { retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 } });
+    ({ reconcileSymbol } = reconcileActivities({ gateway, secrets: [API_KEY, API_SECRET] }));
+    const { executeAiCommand } = omsActivities({ gateway, risk: RiskConfig.parse({}), secrets: [] });
+    placePlan = async () =>
+      (await run(new MockActivityEnvironment(), executeAiCommand, { symbol: 'BTCUSDT', sequence: 3, command: plan, trade: null, lastPrice: 65000 })).trade!;
+  });
+  afterEach(async () => {
+    await exchange.close();
+    await sim.close();
+  });
+
+  it('a clean account gives a clean report', async () => {
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: null });
+    assert.deepEqual(r, { trade: null, events: [], report: [] });
+  });
+
+  it('a filled entry the workflow did not know about is caught up and protected', async () => {
+    const pending = await placePlan();
+    await sim.setPrice('BTCUSDT', 64799);
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: pending });
+    assert.equal(r.trade?.status, 'ACTIVE');
+    assert.deepEqual([...new Set(r.events.map((e) => e.type))], ['ENTRY_FILLED', 'PROTECTION_PLACED']);
+    assert.ok(r.report.some((l) => /^caught up: T-BTCUSDT-000003 ENTRY_FILLED/.test(l)), r.report.join('\n'));
+    assert.ok(r.report.some((l) => /T-BTCUSDT-000003: position was not fully protected; placed/.test(l)), r.report.join('\n'));
+    const stops = (await gateway.fetchOpenOrders('BTCUSDT')).filter((o) => belongsTo(o.clientOrderId, TRADE) && o.type.startsWith('STOP_LOSS'));
+    assert.equal(stops.length, 2);
+  });
+
+  it('our orphan order is cancelled; an order placed by someone else is left alone and reported', async () => {
+    await placePlan();
+    await gateway.placeLimitOrder({ symbol: 'BTCUSDT', side: 'BUY', quantity: 0.001, price: 60000, clientOrderId: 'by-hand-1' });
+    // the workflow believes nothing is open (e.g. its state was lost): the entry is nobody's
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: null });
+    assert.equal(r.trade, null);
+    assert.ok(r.report.some((l) => /^orphan order de-T-BTCUSDT-000003-e on BTCUSDT cancelled/.test(l)), r.report.join('\n'));
+    assert.ok(r.report.some((l) => /\(by-hand-1\) BUY LIMIT 0.001 BTCUSDT @ 60000 was not placed by this system: left alone/.test(l)), r.report.join('\n'));
+    const open = await gateway.fetchOpenOrders('BTCUSDT');
+    assert.deepEqual(open.map((o) => o.clientOrderId), ['by-hand-1']);
+    assert.ok(!JSON.stringify(r).includes(API_KEY));
+  });
+
+  it('started without state while an ACTIVE trade rests protected: the trade is returned to be adopted, its protection untouched', async () => {
+    const pending = await placePlan();
+    await sim.setPrice('BTCUSDT', 64799);
+    const caughtUp = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: pending });
+    assert.equal(caughtUp.trade?.status, 'ACTIVE');
+    const stopsBefore = (await gateway.fetchOpenOrders('BTCUSDT')).filter((o) => o.type.startsWith('STOP_LOSS')).map((o) => o.clientOrderId).sort();
+    assert.equal(stopsBefore.length, 2);
+
+    // the workflow was stopped and is started again without its state
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: null });
+    assert.equal(r.trade?.id, TRADE);
+    assert.equal(r.trade?.status, 'ACTIVE');
+    assert.deepEqual([r.trade?.stopLossPrice, r.trade?.takeProfitPrices], [63500, [67000, 69000]]);
+    assert.deepEqual(r.trade?.entryFills.map((f) => f.eventId), caughtUp.trade?.entryFills.map((f) => f.eventId));
+    assert.deepEqual(r.events, [], 'the facts come applied to the trade (its appliedEventIds), not as events to apply twice');
+    assert.ok(r.report.some((l) => l === `${TRADE}: adopted as the symbol's trade (ACTIVE, recovered from the exchange)`), r.report.join('\n'));
+    const stopsAfter = (await gateway.fetchOpenOrders('BTCUSDT')).filter((o) => o.type.startsWith('STOP_LOSS')).map((o) => o.clientOrderId).sort();
+    assert.deepEqual(stopsAfter, stopsBefore);
+    assert.deepEqual(JSON.parse(JSON.stringify(r)), r, 'a plain JSON payload');
+  });
+
+  it('several recovered trades on one symbol: the newest is returned, every other one is reported loudly and keeps its protection', async () => {
+    const { executeAiCommand } = omsActivities({ gateway, risk: RiskConfig.parse({}), secrets: [] });
+    const first = await placePlan();
+    await sim.setPrice('BTCUSDT', 64799);
+    await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: first });
+    await sim.setPrice('BTCUSDT', 65000);
+    const newer = (await run(new MockActivityEnvironment(), executeAiCommand, { symbol: 'BTCUSDT', sequence: 4, command: plan, trade: null, lastPrice: 65000 })).trade!;
+    await sim.setPrice('BTCUSDT', 64799);
+    await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: newer });
+
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: null });
+    assert.equal(r.trade?.id, 'T-BTCUSDT-000004');
+    assert.ok(
+      r.report.some((l) => /^ALERT T-BTCUSDT-000003: recovered from the exchange \(ACTIVE .* but NOT adopted: T-BTCUSDT-000004 is the symbol's open trade/.test(l)),
+      r.report.join('\n'),
+    );
+    const stopsOf = async (id: string) => (await gateway.fetchOpenOrders('BTCUSDT')).filter((o) => belongsTo(o.clientOrderId, id) && o.type.startsWith('STOP_LOSS'));
+    assert.equal((await stopsOf(TRADE)).length, 2, 'the older trade stays protected');
+    assert.equal((await stopsOf('T-BTCUSDT-000004')).length, 2);
+  });
+
+  it('a PENDING trade whose entry the exchange does not know is reported and cancelled', async () => {
+    const ghost: Trade = {
+      ...(await placePlan()),
+      id: 'T-BTCUSDT-000099',
+      orders: [],
+    };
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: ghost });
+    assert.equal(r.trade?.status, 'CANCELLED');
+    assert.ok(r.report.some((l) => /T-BTCUSDT-000099 \(PENDING\): entry order .* does not exist on the exchange; trade cancelled/.test(l)), r.report.join('\n'));
+  });
+});
