@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+import { stopSignal } from '../workflows/signals';
+import { CliError, EXIT_USAGE } from './errors';
+import { parseSymbol } from './context';
+import { withTemporal } from './session';
+import { listTraders, runningTrader } from './traders';
+
+interface StopOptions {
+  all?: boolean;
+  cancelPending?: boolean;
+}
+
+export function stopCommand(): Command {
+  return new Command('stop')
+    .description(
+      "stop a symbol's trader after its current step; an ACTIVE position keeps its stop and targets on the exchange",
+    )
+    .argument('[SYMBOL]', 'the symbol to stop')
+    .option('--all', 'stop every running trader')
+    .option('--cancel-pending', 'also cancel a PENDING entry order before stopping')
+    .action(async (symbolArg: string | undefined, opts: StopOptions, cmd: Command) => {
+      if (!!symbolArg === !!opts.all) throw new CliError('stop needs a SYMBOL or --all (not both)', EXIT_USAGE);
+      const symbol = symbolArg === undefined ? undefined : parseSymbol(symbolArg);
+      await withTemporal(cmd, async ({ client }) => {
+        const symbols = symbol ? [symbol] : (await listTraders(client)).map((t) => t.symbol);
+        if (symbols.length === 0) {
+          console.log('no trader is running');
+          return;
+        }
+        for (const s of symbols) {
+          const { handle, running } = await runningTrader(client, s);
+          if (!running) {
+            if (symbol) throw new CliError(`${s} is not running (workflow ${handle.workflowId} has ended)`);
+            continue;
+          }
+          await handle.signal(stopSignal, { cancelPending: !!opts.cancelPending });
+          console.log(`${s}: stop requested${opts.cancelPending ? ' (a PENDING entry will be cancelled)' : ''}`);
+        }
+      });
+    });
+}

@@ -1,0 +1,109 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import type { ActivityDeps } from './activities/deps';
+import { loadConfig } from './config/load';
+import type { TradingConfig } from './config/schema';
+import { ccxtOptionsFromConfig, credentialsFromEnv, paperCredentials, sharedCcxt, closeSharedCcxt } from './exchange/ccxtClient';
+import { ExchangeGateway } from './exchange/gateway';
+import { openTradeLog } from './journal/tradeLog';
+import { createStrategist } from './strategist/createStrategist';
+import { TASK_QUEUE } from './workflows/ids';
+
+/**
+ * The worker hosts the symbol workflows and the order monitor, and the activities that do their
+ * I/O. Dependencies are built once per process and injected: ONE rate-limited ccxt client per
+ * account (exchanges ban per IP and key), one strategist, one trade log writer.
+ */
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  activityDeps: ActivityDeps;
+  /** extra Worker options (tests: e.g. a bundle; benchmarks: concurrency) */
+  options?: Partial<WorkerOptions>;
+}
+
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: deps.taskQueue ?? TASK_QUEUE,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities(deps.activityDeps),
+    // running activities get this long to finish on shutdown before they are cancelled
+    shutdownGraceTime: '20s',
+    ...deps.options,
+  });
+}
+
+export interface ActivityDepsOptions {
+  /** paper mode: the simulator's URL (overrides exchange.simulator_url; e.g. the one npm start started) */
+  simulatorUrl?: string;
+  env?: NodeJS.ProcessEnv;
+  warn?: (message: string) => void;
+}
+
+/** The activities' dependencies from the config, with every secret from the environment. */
+export function buildActivityDeps(config: TradingConfig, opts: ActivityDepsOptions = {}): ActivityDeps {
+  const env = opts.env ?? process.env;
+  const exchangeConfig = {
+    ...config.exchange,
+    simulator_url: opts.simulatorUrl ?? env.DE_SIMULATOR_URL ?? config.exchange.simulator_url,
+  };
+  const ccxtOptions = ccxtOptionsFromConfig(exchangeConfig, env);
+  // Paper trading signs with the paper account's own key pair: a real key never goes to the simulator.
+  if (config.exchange.mode === 'paper') ccxtOptions.credentials = paperCredentials(env);
+  const realCredentials = credentialsFromEnv(env);
+  const secrets = [realCredentials?.apiKey, realCredentials?.secret, env.OPENAI_API_KEY?.trim() || undefined];
+  return {
+    gateway: new ExchangeGateway(sharedCcxt(ccxtOptions)),
+    strategist: createStrategist(config, env, opts.warn),
+    tradeLog: openTradeLog(config.trade_log, { secrets: secrets.filter((s): s is string => !!s) }),
+    timeframes: config.timeframes,
+    risk: config.risk,
+    secrets,
+  };
+}
+
+/** `npm run worker` / the worker container: connect, run until SIGINT/SIGTERM, drain, exit. */
+export async function runWorkerProcess(): Promise<void> {
+  // we stop the worker ourselves on a signal, so that the order of shutdown is ours
+  Runtime.install({ shutdownSignals: [] });
+  const config = loadConfig();
+  const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createWorker({ connection, namespace, activityDeps: buildActivityDeps(config) });
+  const stop = (signal: string) => {
+    console.log(`worker: ${signal} received, finishing running activities (up to 20 s) ...`);
+    worker.shutdown();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  console.log(
+    `worker: polling task queue ${TASK_QUEUE} on ${address} (namespace ${namespace}), ${config.exchange.mode} mode, ` +
+      `${config.symbols.length} configured symbols`,
+  );
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await closeSharedCcxt();
+  }
+  console.log('worker: stopped');
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  runWorkerProcess().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(`worker: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+}

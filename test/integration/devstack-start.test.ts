@@ -1,0 +1,195 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { parseConfig } from '../../src/config/load';
+import { refuseUnsafeMode, StartRefused, strategistSummary } from '../../src/devstack/start';
+import { candleFilesFor, selectPriceFeed } from '../../src/devstack/priceFeed';
+import { freePort } from '../../src/devstack/freePort';
+import { PROJECT_ROOT, tryConnect } from '../../src/devstack/temporalServer';
+import { sharedCandlesDir } from '../../src/marketdata/candleFile';
+
+const candlesDir = sharedCandlesDir();
+const never = async () => false;
+const always = async () => true;
+
+describe('paper price feed selection', () => {
+  it('takes live prices when the exchange answers', async () => {
+    const feed = await selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'auto', candlesDir, probeLive: always, liveUrl: 'http://127.0.0.1:9' });
+    assert.equal(feed.spec.kind, 'live');
+    assert.match(feed.label, /LIVE prices/);
+  });
+
+  it('falls back to the real candles, saying why', async () => {
+    const feed = await selectPriceFeed({ symbols: ['BTCUSDT', 'ETHUSDT'], choice: 'auto', candlesDir, probeLive: never });
+    assert.equal(feed.spec.kind, 'candles');
+    assert.ok(feed.spec.kind === 'candles' && feed.spec.files.ETHUSDT!.endsWith('ETHUSDT-5m.csv'));
+    assert.equal(feed.intervalMs, 300_000);
+    assert.ok(feed.spec.kind === 'candles' && feed.spec.startAt === Date.UTC(2020, 11, 31), 'a month of history before the replay starts');
+    assert.match(feed.label, /REPLAY of real candles/);
+    assert.match(feed.warnings.join('\n'), /cannot be reached/);
+  });
+
+  it('ends on a clearly labelled synthetic feed when no candles fit', async () => {
+    const none = await selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'auto', probeLive: never });
+    assert.equal(none.spec.kind, 'synthetic');
+    assert.match(none.label, /SYNTHETIC.*NOT market data/);
+    assert.match(none.warnings.join('\n'), /no candles dir given/);
+
+    const partial = await selectPriceFeed({ symbols: ['BTCUSDT', 'SOLUSDT'], choice: 'auto', candlesDir, probeLive: never });
+    assert.equal(partial.spec.kind, 'synthetic');
+    assert.match(partial.warnings.join('\n'), /SOLUSDT-\{5m,15m,1m\}\.csv/);
+    assert.deepEqual(candleFilesFor(join(candlesDir, 'nope'), ['BTCUSDT']), { missing: `candles dir ${join(candlesDir, 'nope')} does not exist` });
+  });
+
+  it('refuses a feed that was asked for by name and is not there', async () => {
+    await assert.rejects(selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'candles', probeLive: never }), /needs a candles dir/);
+    await assert.rejects(selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'live', probeLive: never }), /cannot be reached/);
+    const synthetic = await selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'synthetic', candlesDir, probeLive: always });
+    assert.equal(synthetic.spec.kind, 'synthetic');
+  });
+});
+
+const baseYaml = (extra: string) => `symbols: [BTCUSDT]\n${extra}`;
+
+describe('start-up safety', () => {
+  it('refuses live mode without the explicit setting and keys', () => {
+    const live = parseConfig(baseYaml('exchange: { mode: live }'));
+    assert.throws(() => refuseUnsafeMode(live, {}), (e: Error) => e instanceof StartRefused && /confirm_live_trading.*BINANCE_API_KEY/.test(e.message));
+    const confirmed = parseConfig(baseYaml('exchange: { mode: live, confirm_live_trading: true }'));
+    assert.throws(() => refuseUnsafeMode(confirmed, {}), /BINANCE_API_KEY and BINANCE_API_SECRET/);
+    assert.throws(() => refuseUnsafeMode(live, { BINANCE_API_KEY: 'k', BINANCE_API_SECRET: 's' }), /confirm_live_trading/);
+    assert.doesNotThrow(() => refuseUnsafeMode(confirmed, { BINANCE_API_KEY: 'k', BINANCE_API_SECRET: 's' }));
+    assert.throws(() => refuseUnsafeMode(parseConfig(baseYaml('exchange: { mode: testnet }')), {}), /testnet keys/);
+    assert.doesNotThrow(() => refuseUnsafeMode(parseConfig(baseYaml('')), {}), 'paper needs nothing');
+  });
+
+  it('says which strategist runs, and warns when the LLM has no key', () => {
+    const llm = parseConfig(baseYaml(''));
+    assert.match(strategistSummary(llm, {}).warning!, /OPENAI_API_KEY is not set/);
+    assert.match(strategistSummary(llm, { OPENAI_API_KEY: 'x' }).line, /LLM strategist: model gpt-4o-mini/);
+    assert.equal(strategistSummary(parseConfig(baseYaml('strategist: { kind: rules }')), {}).warning, undefined);
+  });
+});
+
+/** Collects a child's output and resolves when a line matches (or rejects when it exits first). */
+function watch(child: ChildProcess) {
+  let out = '';
+  const waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }> = [];
+  const check = () => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const m = out.match(waiters[i]!.re);
+      if (m) waiters.splice(i, 1)[0]!.resolve(m);
+    }
+  };
+  child.stdout!.on('data', (d) => ((out += d), check()));
+  child.stderr!.on('data', (d) => ((out += d), check()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      for (const w of waiters.splice(0)) w.reject(new Error(`exited (${code}) before ${w.re}:\n${out}`));
+      resolve(code);
+    }),
+  );
+  return {
+    output: () => out,
+    exited,
+    waitFor: (re: RegExp, timeoutMs = 120_000) =>
+      new Promise<RegExpMatchArray>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${re} within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+        waiters.push({ re, resolve: (m) => (clearTimeout(timer), resolve(m)), reject: (e) => (clearTimeout(timer), reject(e)) });
+        check();
+      }),
+  };
+}
+
+describe('npm start (src/devstack/start.ts) as a user runs it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'de-start-'));
+  let env: NodeJS.ProcessEnv;
+  let uiPort = 0;
+  let address = '';
+  const children: ChildProcess[] = [];
+
+  const start = (args: string[] = []) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/devstack/start.ts', ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    return { child, ...watch(child) };
+  };
+
+  before(async () => {
+    address = `127.0.0.1:${await freePort()}`;
+    uiPort = await freePort();
+    const simPort = await freePort();
+    const configFile = join(dir, 'trading_config.yaml');
+    writeFileSync(
+      configFile,
+      [
+        'symbols: [BTCUSDT, ETH/USDT]',
+        'cycle_interval: 1h',
+        `exchange: { mode: paper, simulator_url: "http://127.0.0.1:${simPort}" }`,
+        'strategist: { kind: llm }',
+        `trade_log: ${join(dir, 'trade_log.csv')}`,
+      ].join('\n'),
+    );
+    env = { ...process.env, TEMPORAL_ADDRESS: address, TRADING_CONFIG: configFile, DE_DATA_DIR: join(dir, 'data'), OPENAI_API_KEY: '' };
+    delete env.CANDLES_DIR;
+  });
+
+  after(async () => {
+    // a graceful stop, so that a dev server started by a failed test does not outlive it
+    for (const c of children) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      const gone = new Promise((resolve) => c.once('exit', resolve));
+      c.kill('SIGTERM');
+      const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
+      await gone;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses live mode with a clear message and a non-zero exit', async () => {
+    const liveConfig = join(dir, 'live.yaml');
+    writeFileSync(liveConfig, 'symbols: [BTCUSDT]\nexchange: { mode: live }\n');
+    const run = start(['--config', liveConfig]);
+    assert.equal(await run.exited, 2);
+    assert.match(run.output(), /LIVE trading \(real money\) refused/);
+    assert.equal(await tryConnect(address, 300), undefined, 'nothing was started');
+  });
+
+  it('brings up Temporal with its Web UI, the paper exchange, the worker and the symbols; Ctrl-C stops it; a restart re-attaches', async () => {
+    const args = ['--feed', 'candles', '--candles-dir', candlesDir, '--ui-port', String(uiPort)];
+    const first = start(args);
+    await first.waitFor(/Dynamic Executor is running[\s\S]*CLI:/);
+    const out = first.output();
+    assert.match(out, new RegExp(`Web UI: +http://localhost:${uiPort}`));
+    assert.match(out, /prices: +REPLAY of real candles/);
+    // warnings go to stderr, which may arrive after stdout's summary
+    await first.waitFor(/WARNING: strategist.kind is llm but OPENAI_API_KEY is not set/, 10_000);
+    assert.match(out, /BTCUSDT +started \(workflow trader-BTCUSDT\)/);
+    assert.match(out, /ETHUSDT +started \(workflow trader-ETHUSDT\)/);
+
+    const connection = await Connection.connect({ address });
+    try {
+      const client = new Client({ connection });
+      const described = await client.workflow.getHandle('trader-BTCUSDT').describe();
+      assert.equal(described.status.name, 'RUNNING');
+      assert.equal((await fetch(`http://127.0.0.1:${uiPort}/`)).status, 200, 'the Web UI answers');
+    } finally {
+      await connection.close();
+    }
+
+    first.child.kill('SIGINT');
+    assert.equal(await first.exited, 0, first.output());
+    assert.match(first.output(), /Temporal dev server stopped/);
+    assert.equal(await tryConnect(address, 300), undefined, 'the dev server it started is gone');
+
+    const second = start(args);
+    await second.waitFor(/Dynamic Executor is running[\s\S]*CLI:/);
+    assert.match(second.output(), /BTCUSDT +already running/, 'the workflows survived in data/temporal.db');
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited, 0, second.output());
+  });
+});
