@@ -7,7 +7,17 @@ import type { OrderRef } from './trade';
  * Quantities are the delta of this event (not cumulative); prices and fees in quote currency.
  */
 export type TradeEvent =
-  | { type: 'ENTRY_FILLED'; eventId: string; tradeId: string; price: number; quantity: number; fee: number; at: number }
+  | {
+      type: 'ENTRY_FILLED';
+      eventId: string;
+      tradeId: string;
+      price: number;
+      quantity: number;
+      fee: number;
+      at: number;
+      /** the exchange reported the entry order completely filled when this fill was read */
+      entryComplete?: boolean;
+    }
   | { type: 'ENTRY_CANCELLED'; eventId: string; tradeId: string; reason: string; at: number }
   | { type: 'ENTRY_EXPIRED'; eventId: string; tradeId: string; at: number }
   | { type: 'STOP_FILLED'; eventId: string; tradeId: string; price: number; quantity: number; fee: number; at: number }

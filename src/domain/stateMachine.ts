@@ -28,6 +28,8 @@ import type { ExitFill, ExitReason, Fill, OrderRef, Trade, TradeStatus } from '.
  * - Protection events are facts about the exchange and are recorded in PENDING too (an OTOCO's OCO
  *   rests with the entry); they never change the status.
  * - Other events on CLOSED/CANCELLED trades are ignored with a reason.
+ * - The ENTRY ref turns FILLED when the entry is complete (the exchange says so on the fill, or
+ *   the fills reach its quantity), so the record never shows a working entry that is done.
  * - Effects come in the order to carry them out: ENSURE_PROTECTION first (money at risk), then
  *   CANCEL_PROTECTION / CANCEL_ENTRY, then JOURNAL (one per applied event, from === to when the
  *   status did not change).
@@ -97,6 +99,7 @@ function onEntryFill(trade: Trade, event: EntryFillEvent): Transition {
   const fill: Fill = { eventId: event.eventId, price: event.price, quantity: event.quantity, fee: event.fee, at: event.at };
   let next: Trade = markApplied({ ...trade, entryFills: [...trade.entryFills, fill] }, event.eventId);
   const q = quantities(next);
+  next = { ...next, orders: withEntryFilled(next.orders, q.filled, event.entryComplete === true) };
   if (isFlat(q.open, next)) {
     // A fill too small to count against the trade's size: recorded, but nothing to protect.
     return { trade: next, effects: [journal(next, from, from, `entry filled ${event.quantity} at ${event.price}; too small to open a position`)] };
@@ -289,6 +292,17 @@ function closeReason(event: ExitFillEvent): string {
   if (event.type === 'STOP_FILLED') return `stop loss filled at ${event.price}`;
   if (event.type === 'TARGET_FILLED') return `last target filled (target ${event.targetIndex + 1} at ${event.price})`;
   return `closed manually at ${event.price}`;
+}
+
+/**
+ * The ENTRY ref says FILLED once the entry is complete: the exchange said so, or the fills reached
+ * the order's quantity (they fall short of it when the fee was paid in the coin bought, which is why
+ * the exchange's word is needed). Its record must not show a working entry that cannot fill again.
+ */
+function withEntryFilled(orders: OrderRef[], filled: Decimal, complete: boolean): OrderRef[] {
+  const done = (o: OrderRef) => complete || toNumber(filled) >= o.quantity * (1 - FLAT_TOLERANCE);
+  if (!orders.some((o) => o.role === 'ENTRY' && o.status === 'OPEN' && done(o))) return orders;
+  return orders.map((o) => (o.role === 'ENTRY' && o.status === 'OPEN' && done(o) ? { ...o, status: 'FILLED' as const } : o));
 }
 
 function isOpenProtection(order: OrderRef): boolean {

@@ -138,5 +138,8 @@ export function entryEventForFill(trade: Trade, order: ExchangeOrder, fill: Exch
     quantity: heldQuantityOfFill(fill, trade.symbol, amountStep),
     fee: fill.feeQuote,
     at: fill.at,
+    // the held quantity is less than the order's when the fee was paid in the coin bought, so only
+    // the exchange can say the entry is complete
+    ...(order.status === 'FILLED' ? { entryComplete: true } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { TradeEvent } from '../domain/events';
-import { compare, exactDifference, exactProduct, toDecimal } from '../domain/precision';
-import { roundToStep, roundToTick, splitQuantity } from '../domain/sizing';
+import { compare, exactDifference, toDecimal } from '../domain/precision';
+import { roundToStep, roundToTick } from '../domain/sizing';
 import { tradeQuantities } from '../domain/stateMachine';
 import type { OrderRef, Trade } from '../domain/trade';
 import type { MarketLimits } from '../domain/market';
@@ -8,6 +8,7 @@ import { classifyExchangeError, ExchangeRejection } from '../exchange/errors';
 import type { ExchangeGateway } from '../exchange/gateway';
 import {
   entryClientId,
+  listIdOfLeg,
   marketCloseClientId,
   ocoListClientId,
   otocoListClientId,
@@ -24,16 +25,25 @@ import {
   protectionRefsFromOrders,
   restingStopQuantity,
 } from './exchangeView';
+import { isOrderable, planProtectionTopUp, type ProtectionPart, type TargetLevel } from './protectionSplit';
 import { DEFAULT_PROTECTION, type ProtectionSettings } from './types';
+import type { ExchangeOrder } from '../exchange/types';
 
 /**
  * ensureProtection: the open quantity of a trade must have a stop resting on the exchange (with its
  * take-profits). It looks at what rests there now and places only the missing part, so it can be
  * called after every fill, after a crash, twice in a row: the second call finds nothing missing.
  *
- * Missing quantity is split across the trade's targets, one OCO per target, all sharing the stop;
- * parts below the market's minimums are merged into fewer OCOs (a part that cannot exist cannot
- * protect anything). A remainder below the minimums of even one order is dust and is reported.
+ * The held quantity is split across the trade's targets (the plan's shares), one OCO per target, all
+ * sharing the stop; only each target's shortfall against what already rests for it is placed, so a
+ * retry after a crash keeps the plan's split. The stops always cover exactly what is held: that
+ * wins over the split. Parts below the market's minimums are merged into fewer OCOs (a part that
+ * cannot exist cannot protect anything). A remainder below the minimums of even one order is dust
+ * and is reported.
+ *
+ * Whenever the lists resting for the trade differ from the open ones the trade records (placed now,
+ * or by an attempt that crashed before it could report them), PROTECTION_PLACED reports them all; its
+ * id names the set, so reporting the same set again is a duplicate.
  *
  * If the exchange refuses the protection for good (ExchangeRejection) the unprotected quantity is
  * closed at market and an alert says so: an open position without a stop is the one outcome a
@@ -117,12 +127,13 @@ export async function ensureProtection(
   // the lowest price the stop leg can sell at (a market stop: about its trigger) judges minimums
   const worstPrice = stopLimit ?? levels.stopLossPrice;
   const targets = remainingTargets(trade, levels.takeProfitPrices);
-  let parts = isOrderable(missing, worstPrice, limits) ? splitForTargets(missing, targets.length, worstPrice, limits) : [];
+  let existing = protectionRefsFromOrders(mine);
+  const topUp = () => planProtectionTopUp({ held, missing, targets, resting: existing, worstPrice, limits });
+  let parts: ProtectionPart[] = topUp();
 
   // Every OCO stop leg counts against the market's cap on stop orders (5 on Binance). When one more
   // chunk per fill would pass it, the trade's protection is consolidated: its lists are cancelled
   // and one set for the whole held quantity is placed (one cancel-and-place round trip).
-  let existing = protectionRefsFromOrders(mine);
   let consolidated: string[] = [];
   const stopsOnMarket = open.filter((o) => o.status === 'OPEN' && o.type.startsWith('STOP_LOSS')).length;
   if (parts.length > 0 && existing.length > 0 && stopsOnMarket + parts.length > (await gateway.maxConditionalOrders(trade.symbol))) {
@@ -134,12 +145,13 @@ export async function ensureProtection(
     base = await gateway.fetchBalance(baseAsset(trade.symbol));
     held = heldNow();
     missing = roundToStep(Math.max(0, exactDifference(held, protectedBefore)), limits.amountStep);
-    parts = isOrderable(missing, worstPrice, limits) ? splitForTargets(missing, targets.length, worstPrice, limits) : [];
+    parts = topUp();
   }
   const result = async (status: ProtectionStatus, placed: OrderRef[], extra: Partial<ProtectionOutcome> = {}): Promise<ProtectionOutcome> => {
     const orders = mergeRefs(existing, placed);
     const protectedQuantity = restingStopQuantity(mine) + placed.reduce((s, r) => s + r.quantity, 0);
-    if (placed.length > 0) {
+    const recorded = recordedProtection(trade, mine);
+    if (placed.length > 0 || !sameLists(orders, recorded)) {
       // PROTECTION_PLACED replaces the trade's open protection refs: a list it drops may have
       // filled since the workflow last looked, and nobody would look at it again. Read it now.
       const kept = new Set(orders.map((r) => r.clientOrderId));
@@ -150,7 +162,7 @@ export async function ensureProtection(
       }
       events.push({
         type: 'PROTECTION_PLACED',
-        eventId: `${trade.id}:protection:${placed.map((r) => r.clientOrderId).join(',')}`,
+        eventId: protectionEventId(trade.id, orders, recorded),
         tradeId: trade.id,
         orders,
         at: Date.now(),
@@ -171,8 +183,7 @@ export async function ensureProtection(
     for (let attempt = 0; ; attempt++) {
       // the OCOs of one set go out together: one round trip, whatever the number of targets
       const settled = await Promise.allSettled(
-        parts.map(async (quantity, i): Promise<OrderRef> => {
-          const target = targets[i]!;
+        parts.map(async ({ target, quantity }): Promise<OrderRef> => {
           const list = ocoListClientId(trade.id, generation, chunk, target.index);
           const placedList = await gateway.placeOco({
             symbol: trade.symbol,
@@ -210,8 +221,7 @@ export async function ensureProtection(
       placed.push(...batch.filter((r) => r.status === 'OPEN'));
       if (dead.length === 0 || attempt >= 3) break;
       chunk += 1;
-      parts.splice(0, parts.length, ...dead.map((r) => r.quantity));
-      targets.splice(0, targets.length, ...dead.map((r) => ({ index: r.targetIndex ?? 0, price: r.price ?? levels.takeProfitPrices[0]! })));
+      parts = dead.map((r) => ({ target: { index: r.targetIndex ?? 0, price: r.price ?? levels.takeProfitPrices[0]! }, quantity: r.quantity }));
     }
     return result('PROTECTED', placed);
   } catch (err) {
@@ -286,27 +296,37 @@ export function stopLimitPrice(trade: Trade, stop: number, limits: MarketLimits,
   return price > 0 ? price : limits.tickSize;
 }
 
-function isOrderable(quantity: number, price: number, limits: MarketLimits): boolean {
-  if (!(quantity > 0)) return false;
-  if (compare(toDecimal(quantity), toDecimal(limits.minAmount)) < 0) return false;
-  return compare(toDecimal(exactProduct(quantity, price)), toDecimal(limits.minNotional)) >= 0;
-}
-
 /** targets not yet hit (a filled target's OCO is spent); at least the last one */
-function remainingTargets(trade: Trade, prices: readonly number[]): Array<{ index: number; price: number }> {
+function remainingTargets(trade: Trade, prices: readonly number[]): TargetLevel[] {
   const hit = new Set(trade.exitFills.filter((f) => f.reason === 'TARGET').map((f) => f.targetIndex));
   const all = prices.map((price, index) => ({ index, price }));
   const left = all.filter((t) => !hit.has(t.index));
   return left.length > 0 ? left : all.slice(-1);
 }
 
-/** one part per target when every part is orderable, else fewer (the nearest targets first) */
-function splitForTargets(quantity: number, targets: number, price: number, limits: MarketLimits): number[] {
-  for (let n = targets; n >= 1; n--) {
-    const parts = splitQuantity(quantity, n, limits.amountStep);
-    if (parts.every((q) => isOrderable(q, price, limits))) return parts;
-  }
-  return [quantity];
+/**
+ * The protective lists the trade records as open, as the exchange would show them: an OTOCO pair
+ * still waiting for its entry is not on the book as protection yet, so it is left out of the
+ * comparison (the trade rightly records it).
+ */
+function recordedProtection(trade: Trade, openOfTrade: readonly ExchangeOrder[]): string[] {
+  const waiting = new Set(openOfTrade.filter((o) => o.pending).map((o) => listIdOfLeg(o.clientOrderId)));
+  return trade.orders.filter((r) => r.role === 'OCO' && r.status === 'OPEN' && !waiting.has(r.clientOrderId)).map((r) => r.clientOrderId);
+}
+
+function sameLists(orders: readonly OrderRef[], recorded: readonly string[]): boolean {
+  const known = new Set(recorded);
+  return orders.length === known.size && orders.every((r) => known.has(r.clientOrderId));
+}
+
+/**
+ * Named by the set of open lists it reports (sorted), so the same set reported twice is one event.
+ * A list never reopens, so a set cannot come back later; "nothing rests" can, and is named by the
+ * lists it replaces.
+ */
+export function protectionEventId(tradeId: string, orders: readonly OrderRef[], recorded: readonly string[]): string {
+  const ids = orders.map((r) => r.clientOrderId).sort();
+  return `${tradeId}:protection:${ids.length > 0 ? ids.join(',') : `none-after-${[...recorded].sort().join(',')}`}`;
 }
 
 function mergeRefs(existing: OrderRef[], placed: OrderRef[]): OrderRef[] {

@@ -87,8 +87,8 @@ describe('crash safety: the worker is killed while a fill is in flight', () => {
 
     // ---- kill 2: a fresh worker learns the fill; it dies while placing the protection. The first
     // OCO request is carried out and never answered, the second is held before it is carried out.
-    // (With the second carried out as well, the retry finds nothing missing and today emits no
-    // PROTECTION_PLACED, so the workflow's trade never lists the OCOs that protect it: a known gap.)
+    // (With the second carried out as well, the retry finds nothing missing and reports the lists it
+    // found: test/integration/oms-protection-retry.test.ts covers that case without a worker.)
     armFault(s, { method: 'POST', path: '/api/v3/orderList/oco', kind: 'timeout', execute: true, holdMs: 120_000 });
     armFault(s, { method: 'POST', path: '/api/v3/orderList/oco', kind: 'timeout', holdMs: 120_000 });
     const second = await s.startWorker();
@@ -117,6 +117,11 @@ describe('crash safety: the worker is killed while a fill is in flight', () => {
     );
     const final = done.state.trade!;
     assert.equal(final.status, 'ACTIVE');
+    assert.deepEqual(
+      final.orders.filter((o) => o.role === 'ENTRY').map((o) => o.status),
+      ['FILLED'],
+      'the completely filled entry is recorded FILLED, not as a working order',
+    );
     assertClose(filledQuantity(final), held, 'no fill lost: the trade holds the whole filled quantity');
     assert.equal(final.entryFills.length, new Set(final.entryFills.map((f) => f.eventId)).size, 'no fill applied twice');
     assert.equal(done.state.seenEventIds.length, new Set(done.state.seenEventIds).size);
@@ -164,20 +169,16 @@ describe('crash safety: the worker is killed while a fill is in flight', () => {
     ended = { held, targets, takeProfits };
   });
 
-  // The stop covers the whole position either way; what differs is how the take-profits share it:
-  // the retry splits the missing quantity over every target again instead of topping up each target.
-  it(
-    'after the crash each target still sells its planned share of the position',
-    { todo: 'the retried ensureProtection splits the missing quantity over every target again (75/25 instead of 50/50)' },
-    () => {
-      assert.ok(ended, 'the crash scenario above ran to its end');
-      const share = ended.held / ended.targets.length;
-      for (const price of ended.targets) {
-        const selling = sum(ended.takeProfits.filter((o) => o.price === price).map((o) => o.amount));
-        assert.ok(Math.abs(selling - share) <= AMOUNT_STEP * 1.01, `target ${price} sells ${selling}, its share is ${share}`);
-      }
-    },
-  );
+  // The stop covers the whole position either way; what the retry must also keep is how the
+  // take-profits share it: it tops up the target whose OCO never arrived, not every target again.
+  it('after the crash each target still sells its planned share of the position', () => {
+    assert.ok(ended, 'the crash scenario above ran to its end');
+    const share = ended.held / ended.targets.length;
+    for (const price of ended.targets) {
+      const selling = sum(ended.takeProfits.filter((o) => o.price === price).map((o) => o.amount));
+      assert.ok(Math.abs(selling - share) <= AMOUNT_STEP * 1.01, `target ${price} sells ${selling}, its share is ${share}`);
+    }
+  });
 });
 
 function filledQuantity(trade: { entryFills: { quantity: number }[] }): number {

@@ -89,6 +89,20 @@ describe('PENDING -> ACTIVE', () => {
     assert.equal((effects[1] as Extract<TradeEffect, { type: 'JOURNAL' }>).from, 'ACTIVE');
     assert.deepEqual(tradeQuantities(trade), { filled: 0.01538, exited: 0, open: 0.01538 });
   });
+
+  it('the ENTRY ref turns FILLED when the entry is complete, not before', () => {
+    const entry: OrderRef = { role: 'ENTRY', clientOrderId: 'x-e', quantity: 0.01538, price: 65000, status: 'OPEN' };
+    const status = (t: Trade) => t.orders.find((o) => o.role === 'ENTRY')!.status;
+    const ts = run(pending({ orders: [entry] }), [entryFill('e1', 0.01, 65000, 0.65), entryFill('e2', 0.00538, 64999.99, 0.35, 2_100)]);
+    assert.equal(status(ts[0]!.trade), 'OPEN', 'a partial fill leaves the entry working');
+    assert.equal(status(ts[1]!.trade), 'FILLED', 'the fills reached the order quantity');
+    // the fee was paid in the coin bought: 0.01536 held of 0.01538 bought, so only the exchange's word says "complete"
+    const short = applyTradeEvent(pending({ orders: [entry] }), entryFill('e1', 0.01536, 65000, 1)).trade;
+    assert.equal(status(short), 'OPEN');
+    const told = applyTradeEvent(pending({ orders: [entry] }), { ...entryFill('e1', 0.01536, 65000, 1), entryComplete: true } as TradeEvent).trade;
+    assert.equal(status(told), 'FILLED');
+    assert.equal(told.status, 'ACTIVE');
+  });
 });
 
 describe('ACTIVE -> CLOSED, PnL and fees', () => {
