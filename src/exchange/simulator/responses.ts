@@ -1,8 +1,7 @@
 import { fmt } from './markets';
 import type { SimOrder, SimOrderList, SimTrade } from './types';
 import type { MatchingEngine } from './engine';
-
-const isConditional = (o: SimOrder) => o.type.startsWith('STOP_LOSS') || o.type.startsWith('TAKE_PROFIT');
+import { isConditional } from './orderRules';
 
 /** GET /api/v3/order and friends (the "query order" shape). */
 export function orderJson(o: SimOrder): Record<string, unknown> {
@@ -30,12 +29,9 @@ export function orderJson(o: SimOrder): Record<string, unknown> {
   };
 }
 
-/** POST /api/v3/order answer in the requested newOrderRespType. */
-export function newOrderJson(o: SimOrder, respType: string, trades: SimTrade[]): Record<string, unknown> {
-  const ack = { symbol: o.symbol, orderId: o.orderId, orderListId: o.orderListId, clientOrderId: o.clientOrderId, transactTime: o.time };
-  if (respType === 'ACK') return ack;
-  const result: Record<string, unknown> = {
-    ...ack,
+/** The execution fields that order answers (new and cancel) share, in Binance's order. */
+function execution(o: SimOrder): Record<string, unknown> {
+  return {
     price: fmt(o.price),
     origQty: fmt(o.origQty),
     executedQty: fmt(o.executedQty),
@@ -45,10 +41,20 @@ export function newOrderJson(o: SimOrder, respType: string, trades: SimTrade[]):
     timeInForce: o.timeInForce,
     type: o.type,
     side: o.side,
+  };
+}
+
+/** POST /api/v3/order answer in the requested newOrderRespType. */
+export function newOrderJson(o: SimOrder, respType: string, trades: SimTrade[]): Record<string, unknown> {
+  const ack = { symbol: o.symbol, orderId: o.orderId, orderListId: o.orderListId, clientOrderId: o.clientOrderId, transactTime: o.time };
+  if (respType === 'ACK') return ack;
+  const result: Record<string, unknown> = {
+    ...ack,
+    ...execution(o),
     workingTime: o.workingTime,
     selfTradePreventionMode: 'EXPIRE_MAKER',
   };
-  if (isConditional(o)) result.stopPrice = fmt(o.stopPrice);
+  if (isConditional(o.type)) result.stopPrice = fmt(o.stopPrice);
   if (respType === 'FULL') {
     result.fills = trades
       .filter((t) => t.orderId === o.orderId)
@@ -66,18 +72,10 @@ export function cancelJson(o: SimOrder, now: number): Record<string, unknown> {
     orderListId: o.orderListId,
     clientOrderId: `cancel${o.orderId}`,
     transactTime: now,
-    price: fmt(o.price),
-    origQty: fmt(o.origQty),
-    executedQty: fmt(o.executedQty),
-    origQuoteOrderQty: fmt(o.origQuoteOrderQty),
-    cummulativeQuoteQty: fmt(o.cummulativeQuoteQty),
-    status: o.status,
-    timeInForce: o.timeInForce,
-    type: o.type,
-    side: o.side,
+    ...execution(o),
     selfTradePreventionMode: 'EXPIRE_MAKER',
   };
-  if (isConditional(o)) out.stopPrice = fmt(o.stopPrice);
+  if (isConditional(o.type)) out.stopPrice = fmt(o.stopPrice);
   return out;
 }
 
