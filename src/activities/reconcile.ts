@@ -37,7 +37,7 @@ export function reconcileActivities(deps: Pick<ActivityDeps, 'gateway' | 'secret
           // only the believed trade's events: a recovered trade comes with its facts applied (its
           // appliedEventIds make them duplicates anywhere), and its fills are in the report lines
           const events = found.events.filter((e) => e.tradeId === believed[0]?.id);
-          return { trade: trade ?? null, events, report: lines };
+          return { trade: trade ?? null, events, report: lines, highestSequence: found.highestSequences[symbol] ?? 0 };
         }),
       );
     },

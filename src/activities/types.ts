@@ -61,6 +61,12 @@ export interface ReconcileResult {
   events: TradeEvent[];
   /** one human-readable line per difference found and what was done about it */
   report: string[];
+  /**
+   * the highest trade sequence the exchange has seen for this symbol (our client ids in its order
+   * history; 0: none). The workflow's next trade takes a higher one, so a trader started fresh never
+   * reuses a trade id (and adopts an old trade's orders). Absent in results recorded before it existed.
+   */
+  highestSequence?: number;
 }
 
 export type TradeLogKind = 'DECISION' | 'ORDER' | 'TRANSITION' | 'REJECTION' | 'RECONCILE' | 'CONTROL';
@@ -68,7 +74,7 @@ export type TradeLogKind = 'DECISION' | 'ORDER' | 'TRANSITION' | 'REJECTION' | '
 /** One row of data/trade_log.csv. */
 export interface TradeLogRow {
   /**
-   * Deterministic and unique: `${workflowId}:${sequence}:${kind}:${n}` or `${workflowId}:${eventId}:...`.
+   * Deterministic and unique: `${workflowId}:${firstExecutionRunId}:${n}` (see src/workflows/tradeLog.ts).
    * appendTradeLog skips rows whose id it already wrote, so a retried activity never duplicates one.
    */
   id: string;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { averageEntryPrice, filledQuantity, type Trade } from '../domain/trade';
+import { averageEntryPrice, filledQuantity, openQuantity, type Trade } from '../domain/trade';
 import type { SymbolTraderState } from '../workflows/state';
 import { CliError } from './errors';
 import { firstLine, formatTable, parseSymbol } from './context';
@@ -18,7 +18,34 @@ function untilText(at: number, now: number): string {
   return s < 120 ? `in ${s}s` : s < 7200 ? `in ${Math.round(s / 60)}m` : `in ${(s / 3600).toFixed(1)}h`;
 }
 
-function tradeCells(trade: Trade | null): string[] {
+function signed(n: number): string {
+  return n > 0 ? `+${num(n)}` : num(n);
+}
+
+type LastPrice = SymbolTraderState['lastPrice'];
+
+/**
+ * What an ACTIVE trade would make if its open quantity were closed at the last price the workflow
+ * saw (before exit fees), and what its partial exits already made (after the fees paid so far), in
+ * quote currency. Null for a trade that holds nothing or when no price is known.
+ */
+export function openTradePnl(trade: Trade, lastPrice: LastPrice): { realized: number; unrealized: number; price: number } | null {
+  const entry = averageEntryPrice(trade);
+  const open = openQuantity(trade);
+  if (trade.status !== 'ACTIVE' || !lastPrice || entry === null || !(open > 0)) return null;
+  const sign = trade.direction === 'LONG' ? 1 : -1;
+  const fees = [...trade.entryFills, ...trade.exitFills].reduce((sum, f) => sum + f.fee, 0);
+  const exits = trade.exitFills.reduce((sum, f) => sum + f.quantity * (f.price - entry), 0);
+  return { realized: sign * exits - fees, unrealized: sign * open * (lastPrice.price - entry), price: lastPrice.price };
+}
+
+function pnlCell(trade: Trade, lastPrice: LastPrice): string {
+  const open = openTradePnl(trade, lastPrice);
+  if (open) return `${num(open.realized)}, unrealized ${signed(open.unrealized)} @ ${num(open.price)}`;
+  return trade.realizedPnl === undefined ? '' : num(trade.realizedPnl);
+}
+
+function tradeCells(trade: Trade | null, lastPrice: LastPrice): string[] {
   if (!trade) return ['no trade', '', '', '', '', '', ''];
   const filled = filledQuantity(trade);
   const entry = averageEntryPrice(trade) ?? trade.entryPrice;
@@ -29,7 +56,7 @@ function tradeCells(trade: Trade | null): string[] {
     num(trade.stopLossPrice),
     trade.takeProfitPrices.map(num).join('/'),
     `${num(filled)}/${num(trade.quantity)}`,
-    trade.realizedPnl === undefined ? '' : num(trade.realizedPnl),
+    pnlCell(trade, lastPrice),
   ];
 }
 
@@ -37,7 +64,7 @@ function tradeCells(trade: Trade | null): string[] {
 export function statusRow(state: SymbolTraderState, running: boolean, now = Date.now()): string[] {
   const status = running ? state.phase : 'STOPPED';
   const next = running && !state.stopRequested ? `${new Date(state.nextCycleAt).toISOString()} (${untilText(state.nextCycleAt, now)})` : '';
-  return [state.symbol, status, ...tradeCells(state.trade), next];
+  return [state.symbol, status, ...tradeCells(state.trade, state.lastPrice), next];
 }
 
 function details(state: SymbolTraderState): string[] {
@@ -51,6 +78,14 @@ function details(state: SymbolTraderState): string[] {
     );
     if (d.rejection) lines.push(`  rejected: ${d.rejection.reason}`);
     if (d.outcomeDetail) lines.push(`  outcome: ${d.outcomeDetail}`);
+  }
+  if (state.lastPrice) lines.push(`last price: ${num(state.lastPrice.price)} at ${new Date(state.lastPrice.at).toISOString()}`);
+  const open = state.trade && openTradePnl(state.trade, state.lastPrice);
+  if (open) {
+    lines.push(
+      `PnL: realized ${num(open.realized)} (partial exits, after fees so far), unrealized ${signed(open.unrealized)} ` +
+        `on ${num(openQuantity(state.trade!))} open at ${num(open.price)} (before exit fees)`,
+    );
   }
   if (state.trade?.closeReason) lines.push(`trade ended: ${state.trade.closeReason}`);
   if (state.lastError) lines.push(`last error: ${state.lastError}`);

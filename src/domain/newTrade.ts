@@ -17,6 +17,14 @@ export function tradeIdFor(symbol: string, sequence: number): string {
   return `T-${canonicalSymbol(symbol)}-${String(sequence).padStart(6, '0')}`;
 }
 
+/** the sequence number in a trade id of this (canonical) symbol, tradeIdFor's inverse; null for any other id */
+export function tradeSequenceOf(tradeId: string, symbol: string): number | null {
+  const prefix = `T-${symbol}-`;
+  if (!tradeId.startsWith(prefix)) return null;
+  const digits = tradeId.slice(prefix.length);
+  return /^\d{1,15}$/.test(digits) ? Number(digits) : null;
+}
+
 export interface NewTradeInput {
   id: string;
   /** a PLAN_TRADE that validateCommand accepted */

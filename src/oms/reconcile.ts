@@ -3,6 +3,7 @@ import { tradeQuantities } from '../domain/stateMachine';
 import { isOpen, type OrderRef, type Trade } from '../domain/trade';
 import type { ExchangeGateway } from '../exchange/gateway';
 import type { ExchangeOrder } from '../exchange/types';
+import { tradeSequenceOf } from '../domain/newTrade';
 import { applyEvents } from './applyEvents';
 import { entryClientId, parseClientId, tradeKey } from './clientIds';
 import { recoverTrade } from './recoverTrade';
@@ -28,7 +29,8 @@ import type { ProtectionSettings } from './types';
  *   5. a trade the exchange no longer knows (PENDING: its entry order does not exist; ACTIVE: no
  *      coins and no protection left) is reported with what the workflow should do, and a PENDING one
  *      gets an ENTRY_CANCELLED event so the state machine closes it;
- *   6. base balances are compared with the trades' open quantities.
+ *   6. base balances are compared with the trades' open quantities;
+ *   7. the highest trade sequence in each symbol's order history is reported (trade ids never repeat).
  */
 
 export interface ForeignOrder {
@@ -60,6 +62,12 @@ export interface ReconcileReport {
   unknownTrades: Array<{ tradeId: string; symbol: string; status: string; detail: string; action: 'CANCELLED' | 'CLOSE' }>;
   balanceMismatches: Array<{ tradeId: string; asset: string; expected: number; onExchange: number }>;
   alerts: string[];
+  /**
+   * per symbol scanned, the highest trade sequence among our orders the exchange has ever seen (open
+   * and over; 0 when none). A symbol workflow started fresh must continue above it: its trade ids,
+   * and the client ids derived from them, would otherwise name an old trade's orders and be adopted.
+   */
+  highestSequences: Record<string, number>;
   /** true when nothing had to be repaired or reported */
   clean: boolean;
 }
@@ -83,6 +91,7 @@ export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly
     unknownTrades: [],
     balanceMismatches: [],
     alerts: [],
+    highestSequences: {},
     clean: true,
   };
 
@@ -184,6 +193,12 @@ export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly
     }
   }
 
+  // 7. the highest trade sequence each symbol has used
+  const scanned = opts.symbols ?? [...new Set([...believedOpen.map((t) => t.symbol), ...openOrders.map((o) => o.symbol)])];
+  for (const symbol of scanned) {
+    report.highestSequences[symbol] = await highestSequence(gateway, symbol, [...openOrders, ...report.recovered.map((t) => t.orders).flat()]);
+  }
+
   report.trades = trades;
   report.clean =
     report.events.length === 0 &&
@@ -195,6 +210,21 @@ export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly
     report.unknownTrades.length === 0 &&
     report.balanceMismatches.length === 0;
   return report;
+}
+
+/**
+ * The symbol's most recent orders (up to 1000, the exchange's limit) are enough: sequences only
+ * grow, so the newest orders carry the highest. Trade keys that are hashes (symbols too long for a
+ * readable client id) carry no sequence and are not counted.
+ */
+async function highestSequence(gateway: ExchangeGateway, symbol: string, known: ReadonlyArray<{ clientOrderId: string }>): Promise<number> {
+  let highest = 0;
+  for (const o of [...known, ...(await gateway.fetchOrderHistory(symbol))]) {
+    const key = parseClientId(o.clientOrderId)?.key;
+    const sequence = key === undefined ? null : tradeSequenceOf(key, symbol);
+    if (sequence !== null && sequence > highest) highest = sequence;
+  }
+  return highest;
 }
 
 async function openOrdersOf(gateway: ExchangeGateway, symbols?: string[]): Promise<ExchangeOrder[]> {

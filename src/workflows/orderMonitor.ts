@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { OrderMonitorActivities } from '../activities/types';
 import type { TradeEvent } from '../domain/events';
+import { HEARTBEAT_TIMEOUT } from './activities';
 import type { Trade } from '../domain/trade';
 import { traderWorkflowId } from './ids';
 import type { OrderMonitorInput, OrderMonitorState } from './orderMonitorState';
@@ -9,6 +10,8 @@ import { monitorStateQuery, orderEventSignal, unwatchSignal, watchSignal } from 
 /** reading order status is idempotent; a failed poll is simply tried again at the next interval */
 const { trackOrders } = proxyActivities<OrderMonitorActivities>({
   startToCloseTimeout: '30 seconds',
+  // trackOrders heartbeats: a killed worker's poll is retried in seconds, not at the timeout
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
 

@@ -29,15 +29,21 @@ export interface SymbolTraderState {
   phase: TraderPhase;
   /** the symbol's current (or most recent) trade */
   trade: Trade | null;
-  /** the last command sequence number handed out; cycle N uses sequence N */
+  /**
+   * the last command sequence number handed out; a cycle takes the next one. Never below the highest
+   * sequence the exchange has seen for the symbol (reconciliation reports it): trade ids, and the
+   * client order ids derived from them, must never repeat, also after a fresh start.
+   */
   sequence: number;
   /** when the next cycle is due, epoch ms (workflow time); carried over continue-as-new */
   nextCycleAt: number;
   lastCycleAt: number | null;
   lastDecision: DecisionSummary | null;
+  /** the market's last price as the latest cycle's market data showed it (for unrealized PnL) */
+  lastPrice?: { price: number; /** market time, epoch ms */ at: number };
   /** order event ids already applied (bounded, most recent last); survives continue-as-new */
   seenEventIds: string[];
-  /** next trade log row number; row ids are `<workflowId>:<n>` */
+  /** next trade log row number; row ids are `<workflowId>:<firstExecutionRunId>:<n>` */
   journalSeq: number;
   /** how many runs (continue-as-new generations) this trader has had */
   runs: number;

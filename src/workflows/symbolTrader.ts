@@ -1,67 +1,28 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  log,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { OmsResult, StrategistDecision, SymbolTraderActivities, TradeLogKind, TradeLogRow } from '../activities/types';
-import type { AiCommand } from '../domain/commands';
+import { ActivityFailure, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { OmsResult } from '../activities/types';
 import type { TradeEvent } from '../domain/events';
+import { tradeSequenceOf } from '../domain/newTrade';
 import { applyTradeEvent, type TradeEffect } from '../domain/stateMachine';
 import { isOpen, type Trade } from '../domain/trade';
-import { MIN_CYCLE_INTERVAL_MS, nextDueTime } from './cadence';
-import { SymbolKey, TradeStatusKey, TradingModeKey } from './searchAttributes';
+import { market, orders, protection, reconciliation, strategist } from './activities';
+import { nextDueTime } from './cadence';
+import { failedDecision, recordDecision, setOutcome, type CycleDecision } from './decisions';
+import { describeOmsResult, describeTrade, failureMessage } from './describe';
+import { emptyInbox, readEvents } from './inbox';
+import { beforeEvents, sameTradeState } from './omsResults';
+import { SeenEvents } from './seenEvents';
 import { cancelOrderSignal, orderEventSignal, stateQuery, stopSignal } from './signals';
-import {
-  SEEN_EVENT_IDS_LIMIT,
-  type CancelOrderSignal,
-  type DecisionSummary,
-  type SymbolTraderInput,
-  type SymbolTraderState,
-} from './state';
-
-/*
- * Activity options. Every activity is idempotent (see src/activities/types.ts), so retrying is safe;
- * the limits say how long a step may keep trying before the workflow records the failure and goes on.
- */
-
-/** read-only market data: a failed fetch only costs this cycle */
-const market = proxyActivities<Pick<SymbolTraderActivities, 'fetchMarketData'>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
-});
-
-/** the LLM has its own timeout and retries inside the activity; a failure becomes DO_NOTHING */
-const strategist = proxyActivities<Pick<SymbolTraderActivities, 'askStrategist'>>({
-  startToCloseTimeout: '3 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 2 },
-});
-
-/** placing and cancelling orders: client ids make a retry adopt what an earlier attempt placed */
-const orders = proxyActivities<Pick<SymbolTraderActivities, 'executeAiCommand' | 'cancelPendingOrder' | 'cancelProtection'>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-
-/** a filled position must never stay naked: protection is retried until it rests on the exchange */
-const protection = proxyActivities<Pick<SymbolTraderActivities, 'ensureProtection'>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
-
-const bookkeeping = proxyActivities<Pick<SymbolTraderActivities, 'reconcileSymbol' | 'watchOrders' | 'appendTradeLog'>>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
+import type { SymbolTraderInput, SymbolTraderState } from './state';
+import { checkInput, startingState } from './traderStart';
+import { TradeLog } from './tradeLog';
+import { TradeVisibility } from './tradeVisibility';
 
 export const DEFAULT_MAX_CYCLES_PER_RUN = 200;
-/** trade log rows kept for a later attempt when the journal cannot be written */
-const UNFLUSHED_ROWS_LIMIT = 1000;
+/** patch: no new trade before a reconciliation succeeded (it tells which trade ids are taken) */
+const NEW_TRADE_ONLY_RECONCILED = 'new-trade-only-when-reconciled';
+
+/** an OMS or reconcile result: the trade after its events, the events, and what a trader must see */
+type TradeResult = { trade: Trade | null; events: TradeEvent[]; alerts?: string[] };
 
 /**
  * One symbol, forever: reconcile with the exchange, then every cycle ask the strategist for one
@@ -71,15 +32,14 @@ const UNFLUSHED_ROWS_LIMIT = 1000;
  */
 export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTraderState> {
   checkInput(input);
-  const workflowId = workflowInfo().workflowId;
-  const state: SymbolTraderState = input.state
-    ? { ...input.state, runs: input.state.runs + 1, phase: 'RECONCILING' }
-    : freshState(input);
-  let unflushed: TradeLogRow[] = input.state ? [...(input.state.pendingRows ?? [])] : [];
-  const seen = new Set(state.seenEventIds);
+  const state = startingState(input);
+  const tradeLog = new TradeLog(state, input.state?.pendingRows ?? []);
+  const journal = tradeLog.add.bind(tradeLog);
+  const seen = new SeenEvents(state);
+  const visibility = new TradeVisibility(state);
 
   // Signal handlers only take note; the main loop acts, so activities never run concurrently on one trade.
-  const inbox = { events: [] as TradeEvent[], cancels: [] as CancelOrderSignal[], cancelPending: false };
+  const inbox = emptyInbox();
   setHandler(orderEventSignal, (payload) => {
     inbox.events.push(...readEvents(payload));
   });
@@ -90,15 +50,13 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     state.stopRequested = true;
     inbox.cancelPending ||= request?.cancelPending === true;
   });
-  setHandler(stateQuery, () => ({ ...state, seenEventIds: [...state.seenEventIds], pendingRows: [...unflushed] }));
+  setHandler(stateQuery, () => currentState());
 
-  let publishedStatus: string | null = null;
-  let watchedFingerprint: string | null = null;
-  publishSearchAttributes();
+  visibility.publishSearchAttributes();
 
   // ---- start or resume: the exchange may have moved while nobody was looking
   await reconcile();
-  await flushJournal();
+  await tradeLog.flush();
 
   // ---- the loop: wait for the cycle's due time, reacting at once to anything that arrives
   let cyclesThisRun = 0;
@@ -108,20 +66,20 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     const wait = state.nextCycleAt - Date.now();
     const due = wait <= 0 || !(await condition(() => hasWork(), wait)) || Date.now() >= state.nextCycleAt;
     await handleInbox();
-    await flushJournal();
+    await tradeLog.flush();
     if (state.stopRequested) break;
     if (due) {
       await runCycle();
       cyclesThisRun++;
       await handleInbox();
-      await flushJournal();
+      await tradeLog.flush();
       if (state.stopRequested) break;
     }
     if (cyclesThisRun >= maxCycles || workflowInfo().continueAsNewSuggested) {
       await handleInbox();
-      await flushJournal();
+      await tradeLog.flush();
       if (!hasWork()) {
-        return continueAsNew<typeof symbolTrader>({ ...input, state: carryOver() });
+        return continueAsNew<typeof symbolTrader>({ ...input, state: currentState() });
       }
     }
   }
@@ -141,44 +99,47 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   } else {
     journal('CONTROL', 'stop: no open trade');
   }
-  await watchCurrentTrade();
-  await flushJournal();
+  await visibility.watchCurrentTrade();
+  await tradeLog.flush();
   state.phase = 'STOPPED';
-  return { ...state, seenEventIds: [...state.seenEventIds], pendingRows: unflushed };
+  return currentState();
 
   // ===========================================================================================
 
   async function reconcile(): Promise<void> {
     state.phase = 'RECONCILING';
     state.reconcileNeeded = true;
-    const result = await attempt('reconcileSymbol', () => bookkeeping.reconcileSymbol({ symbol: state.symbol, trade: openTrade() }));
+    const result = await attempt('reconcileSymbol', () => reconciliation.reconcileSymbol({ symbol: state.symbol, trade: openTrade() }));
     if (!result) return;
     state.reconcileNeeded = false;
     for (const line of result.report) journal('RECONCILE', line);
+    continueAfter(Math.max(result.highestSequence ?? 0, result.trade ? (tradeSequenceOf(result.trade.id, state.symbol) ?? 0) : 0));
     if (!result.trade && isOpen(state.trade)) {
       journal('RECONCILE', `the exchange knows nothing of ${state.trade.id}: it is no longer tracked`, state.trade);
       setTrade(null);
     }
     await adopt(result);
-    await watchCurrentTrade();
+    await visibility.watchCurrentTrade();
   }
 
   async function runCycle(): Promise<void> {
     state.phase = 'IN_CYCLE';
-    const sequence = ++state.sequence;
     const startedAt = Date.now();
     state.lastCycleAt = startedAt;
     state.nextCycleAt = nextDueTime(state.nextCycleAt, input.cycleIntervalMs, startedAt);
+    // before the cycle takes its sequence: the exchange may know trades this one must not reuse
     if (state.reconcileNeeded) await reconcile();
-    await watchCurrentTrade(true);
+    const sequence = ++state.sequence;
+    await visibility.watchCurrentTrade(true);
 
     let snapshot;
     try {
       snapshot = await whileHandlingEvents(market.fetchMarketData({ symbol: state.symbol }));
     } catch (err) {
-      recordDecision(sequence, failedDecision('MARKET_DATA_FAILED', `market data unavailable: ${failureMessage(err)}`), 'NOT_EXECUTED');
+      recordDecision(state, tradeLog, sequence, failedDecision('MARKET_DATA_FAILED', `market data unavailable: ${failureMessage(err)}`), 'NOT_EXECUTED');
       return;
     }
+    state.lastPrice = { price: snapshot.last, at: snapshot.at };
     await handleEvents();
 
     const seenByStrategist = openTrade();
@@ -192,19 +153,24 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
 
     const command = decision.command;
     if (command.action === 'DO_NOTHING') {
-      recordDecision(sequence, decision, 'NOTHING_TO_DO');
+      recordDecision(state, tradeLog, sequence, decision, 'NOTHING_TO_DO');
       return;
     }
     if (state.stopRequested) {
-      recordDecision(sequence, decision, 'NOT_EXECUTED', 'stop requested before the command was carried out');
+      recordDecision(state, tradeLog, sequence, decision, 'NOT_EXECUTED', 'stop requested before the command was carried out');
       return;
     }
     if (!sameTradeState(seenByStrategist, openTrade())) {
       // An order event moved the trade while the strategist was thinking: its command is stale.
-      recordDecision(sequence, decision, 'NOT_EXECUTED', `the trade changed to ${describeTrade(state.trade)} while the strategist was deciding`);
+      recordDecision(state, tradeLog, sequence, decision, 'NOT_EXECUTED', `the trade changed to ${describeTrade(state.trade)} while the strategist was deciding`);
       return;
     }
-    recordDecision(sequence, decision);
+    if (command.action === 'PLAN_TRADE' && state.reconcileNeeded && patched(NEW_TRADE_ONLY_RECONCILED)) {
+      // Unreconciled, the exchange may hold orders of this very trade id from before a fresh start.
+      recordDecision(state, tradeLog, sequence, decision, 'NOT_EXECUTED', 'no new trade until the exchange is reconciled (it tells which trade ids are taken)');
+      return;
+    }
+    recordDecision(state, tradeLog, sequence, decision);
     let result: OmsResult;
     try {
       result = await orders.executeAiCommand({
@@ -218,13 +184,13 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     } catch (err) {
       // Orders may or may not rest now: reconcile at once rather than guess.
       if (!(err instanceof ActivityFailure)) throw err;
-      setOutcome('FAILED', `the OMS failed: ${failureMessage(err)}`);
+      setOutcome(state, 'FAILED', `the OMS failed: ${failureMessage(err)}`);
       journal('REJECTION', `${command.action} failed in the OMS: ${failureMessage(err)}; reconciling with the exchange`, state.trade ?? undefined, command.action);
       await reconcile();
       return;
     }
     const detail = result.outcome === 'REJECTED' ? result.rejection?.reason ?? 'rejected by the OMS' : describeOmsResult(command, result);
-    setOutcome(result.outcome, detail);
+    setOutcome(state, result.outcome, detail);
     journal(result.outcome === 'REJECTED' ? 'REJECTION' : 'ORDER', `${command.action} ${result.outcome}: ${detail}`, result.trade ?? state.trade ?? undefined, command.action);
     await adopt(result);
   }
@@ -246,6 +212,13 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     }
   }
 
+  /** the next trade id comes after every trade the exchange has seen (after a fresh start too) */
+  function continueAfter(highest: number): void {
+    if (!(highest > state.sequence)) return;
+    journal('RECONCILE', `trade sequence continues after ${highest}, not ${state.sequence}: the exchange has orders of trades up to ${highest}`);
+    state.sequence = highest;
+  }
+
   function openTrade(): Trade | null {
     return isOpen(state.trade) ? state.trade : null;
   }
@@ -257,7 +230,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
       const cancel = inbox.cancels.shift();
       if (cancel) await cancelByHand(cancel.reason ?? 'manual cancel');
     }
-    await watchCurrentTrade();
+    await visibility.watchCurrentTrade();
   }
 
   /**
@@ -306,11 +279,11 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
    * are idempotent: protection the OMS already placed is found, not placed twice). The OMS's view
    * of the order refs is kept, and a status it reports that its events do not explain wins.
    */
-  async function adopt(result: { trade: Trade | null; events: TradeEvent[]; alerts?: string[] }): Promise<void> {
+  async function adopt(result: TradeResult): Promise<void> {
     await applyEvents(takeOmsTrade(result));
   }
 
-  function takeOmsTrade(result: { trade: Trade | null; events: TradeEvent[]; alerts?: string[] }): TradeEvent[] {
+  function takeOmsTrade(result: TradeResult): TradeEvent[] {
     const next = result.trade;
     for (const alert of result.alerts ?? []) journal('ORDER', `alert: ${alert}`, next ?? state.trade ?? undefined);
     if (!next) return result.events;
@@ -329,7 +302,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     const queue = [...events];
     for (let event = queue.shift(); event; event = queue.shift()) {
       if (seen.has(event.eventId)) continue;
-      remember(event.eventId);
+      seen.remember(event.eventId);
       if (!state.trade) {
         log.warn('order event without a trade', { eventId: event.eventId, type: event.type, tradeId: event.tradeId });
         continue;
@@ -364,229 +337,15 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
 
   function setTrade(trade: Trade | null): void {
     state.trade = trade;
-    publishSearchAttributes();
-  }
-
-  function publishSearchAttributes(): void {
-    const status = state.trade?.status ?? 'NONE';
-    if (status === publishedStatus) return;
-    upsertSearchAttributes([
-      { key: SymbolKey, value: state.symbol },
-      { key: TradingModeKey, value: state.mode },
-      { key: TradeStatusKey, value: status },
-    ]);
-    publishedStatus = status;
-  }
-
-  /** the monitor learns every change of the trade's orders (and, after a restart, the open trade again) */
-  async function watchCurrentTrade(everyCycle = false): Promise<void> {
-    const trade = state.trade;
-    if (!trade) return;
-    const fingerprint = JSON.stringify([trade.id, trade.status, trade.orders]);
-    // Once a cycle an open trade is re-sent even unchanged: a monitor that was terminated is started
-    // again by the signal-with-start, so no open trade goes unwatched for longer than one cycle.
-    if (fingerprint === watchedFingerprint && !(everyCycle && isOpen(trade))) return;
-    if (watchedFingerprint === null && !isOpen(trade)) {
-      watchedFingerprint = fingerprint;
-      return;
-    }
-    try {
-      await bookkeeping.watchOrders({ trade });
-      watchedFingerprint = fingerprint;
-    } catch (err) {
-      // tried again at the next change or cycle; the trade's own protection rests on the exchange meanwhile
-      if (!(err instanceof ActivityFailure)) throw err;
-      state.lastError = `watchOrders: ${failureMessage(err)}`;
-    }
-  }
-
-  function recordDecision(sequence: number, decision: CycleDecision, outcome?: DecisionSummary['outcome'], outcomeDetail?: string): void {
-    const command = decision.command;
-    state.lastDecision = {
-      sequence,
-      at: Date.now(),
-      action: command.action,
-      command,
-      source: decision.source,
-      accepted: decision.accepted,
-      ...(decision.rejection ? { rejection: decision.rejection } : {}),
-      ...(outcome ? { outcome } : {}),
-      ...(outcomeDetail ? { outcomeDetail } : {}),
-    };
-    journal('DECISION', describeCommand(command), state.trade ?? undefined, command.action, sequence);
-    if (decision.rejection) {
-      const r = decision.rejection;
-      journal('REJECTION', `${r.stage}/${r.code}: ${r.reason}`, state.trade ?? undefined, command.action, sequence);
-    }
-    if (outcome === 'NOT_EXECUTED' && outcomeDetail) journal('DECISION', `not carried out: ${outcomeDetail}`, state.trade ?? undefined, command.action, sequence);
-  }
-
-  function setOutcome(outcome: DecisionSummary['outcome'], detail: string): void {
-    if (state.lastDecision) state.lastDecision = { ...state.lastDecision, outcome, outcomeDetail: detail };
-  }
-
-  function journal(kind: TradeLogKind, detail: string, trade?: Trade, action?: string, sequence = state.sequence): void {
-    const n = state.journalSeq++;
-    unflushed.push({
-      id: `${workflowId}:${n}`,
-      at: Date.now(),
-      symbol: state.symbol,
-      kind,
-      sequence,
-      ...(trade ? { tradeId: trade.id, status: trade.status } : {}),
-      ...(action ? { action } : {}),
-      detail: oneLine(detail),
-    });
-  }
-
-  async function flushJournal(): Promise<void> {
-    if (unflushed.length === 0) return;
-    const rows = unflushed;
-    try {
-      await bookkeeping.appendTradeLog({ rows });
-      unflushed = unflushed.slice(rows.length);
-    } catch (err) {
-      // Temporal's history is the authoritative record; the CSV catches up on the next flush.
-      state.lastError = `trade log not written: ${failureMessage(err)}`;
-      unflushed = unflushed.slice(-UNFLUSHED_ROWS_LIMIT);
-    }
-  }
-
-  function remember(eventId: string): void {
-    seen.add(eventId);
-    state.seenEventIds.push(eventId);
-    if (state.seenEventIds.length > SEEN_EVENT_IDS_LIMIT) {
-      for (const old of state.seenEventIds.splice(0, state.seenEventIds.length - SEEN_EVENT_IDS_LIMIT)) seen.delete(old);
-    }
+    visibility.publishSearchAttributes();
   }
 
   function hasWork(): boolean {
     return inbox.events.length > 0 || inbox.cancels.length > 0 || state.stopRequested;
   }
 
-  function carryOver(): SymbolTraderState {
-    return { ...state, seenEventIds: [...state.seenEventIds], pendingRows: [...unflushed] };
+  /** the state as the query shows it, the next run takes it over and the workflow returns it */
+  function currentState(): SymbolTraderState {
+    return { ...state, seenEventIds: [...state.seenEventIds], pendingRows: tradeLog.unwritten() };
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/** a bad start fails the workflow at once with a reason, instead of looping on nonsense */
-function checkInput(input: SymbolTraderInput): void {
-  const problems: string[] = [];
-  if (!input || typeof input.symbol !== 'string' || !/^[A-Z0-9]{5,20}$/.test(input.symbol)) {
-    problems.push(`symbol must be canonical like BTCUSDT, got ${JSON.stringify(input?.symbol)}`);
-  }
-  if (!(Number.isFinite(input?.cycleIntervalMs) && input.cycleIntervalMs >= MIN_CYCLE_INTERVAL_MS)) {
-    problems.push(`cycleIntervalMs must be at least ${MIN_CYCLE_INTERVAL_MS} ms, got ${JSON.stringify(input?.cycleIntervalMs)}`);
-  }
-  if (input?.maxCyclesPerRun !== undefined && !(Number.isInteger(input.maxCyclesPerRun) && input.maxCyclesPerRun >= 1)) {
-    problems.push(`maxCyclesPerRun must be a whole number >= 1, got ${JSON.stringify(input.maxCyclesPerRun)}`);
-  }
-  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`symbolTrader input: ${problems.join('; ')}`, 'InvalidTraderInput');
-}
-
-/** a trade the OMS just created, as it was before its own events (new trades start PENDING) */
-function beforeEvents(trade: Trade, events: readonly TradeEvent[]): Trade {
-  const ids = new Set(events.filter((e) => e.tradeId === trade.id).map((e) => e.eventId));
-  if (ids.size === 0) return trade;
-  const { activatedAt: _a, closedAt: _c, closeReason: _r, realizedPnl: _p, fees: _f, entryEndedAt: _e, ...rest } = trade;
-  return {
-    ...rest,
-    status: 'PENDING',
-    entryFills: trade.entryFills.filter((f) => !ids.has(f.eventId)),
-    exitFills: trade.exitFills.filter((f) => !ids.has(f.eventId)),
-    appliedEventIds: (trade.appliedEventIds ?? []).filter((id) => !ids.has(id)),
-  };
-}
-
-function freshState(input: SymbolTraderInput): SymbolTraderState {
-  return {
-    symbol: input.symbol,
-    mode: input.mode,
-    phase: 'RECONCILING',
-    trade: null,
-    sequence: 0,
-    nextCycleAt: Date.now(),
-    lastCycleAt: null,
-    lastDecision: null,
-    seenEventIds: [],
-    journalSeq: 0,
-    runs: 1,
-    lastError: null,
-    stopRequested: false,
-    pendingRows: [],
-  };
-}
-
-/** signal payloads may be typed by hand: keep what looks like an event, log the rest */
-function readEvents(payload: unknown): TradeEvent[] {
-  const items = Array.isArray(payload) ? payload : [payload];
-  const events: TradeEvent[] = [];
-  for (const item of items) {
-    if (item && typeof item === 'object' && typeof item.eventId === 'string' && typeof item.tradeId === 'string' && typeof item.type === 'string') {
-      events.push(item as TradeEvent);
-    } else {
-      log.warn('orderEvent signal: not an order event, dropped', { item: JSON.stringify(item)?.slice(0, 200) ?? String(item) });
-    }
-  }
-  return events;
-}
-
-/** a strategist's answer, or the workflow's own DO_NOTHING when a step failed */
-type CycleDecision = Omit<StrategistDecision, 'source'> & { source: DecisionSummary['source'] };
-
-function failedDecision(code: string, reason: string): CycleDecision {
-  return {
-    command: { action: 'DO_NOTHING', reasoning: reason },
-    source: 'workflow',
-    accepted: false,
-    rejection: { stage: 'activity', code, reason },
-  };
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
-function sameTradeState(a: Trade | null, b: Trade | null): boolean {
-  return (a?.id ?? null) === (b?.id ?? null) && (a?.status ?? null) === (b?.status ?? null);
-}
-
-function describeTrade(trade: Trade | null): string {
-  return trade ? `${trade.status} ${trade.id}` : 'no trade';
-}
-
-function describeCommand(command: AiCommand): string {
-  switch (command.action) {
-    case 'PLAN_TRADE': {
-      const s = command.trade_setup;
-      return (
-        `${s.direction} ${s.symbol} entry ${s.entry_price} stop ${s.stop_loss_price} targets ${s.take_profit_prices.join('/')} ` +
-        `size ${s.position_size_percent}%` + (command.reasoning ? `: ${command.reasoning}` : '')
-      );
-    }
-    case 'CANCEL_ORDER':
-      return `cancel ${command.order_id}: ${command.reasoning}`;
-    case 'ADJUST_TRADE':
-      return (
-        `adjust ${command.order_id}: stop ${command.new_stop_loss_price}` +
-        (command.new_take_profit_prices ? ` targets ${command.new_take_profit_prices.join('/')}` : '') +
-        `: ${command.reasoning}`
-      );
-    case 'DO_NOTHING':
-      return command.reasoning;
-  }
-}
-
-function describeOmsResult(command: AiCommand, result: OmsResult): string {
-  const trade = result.trade;
-  if (!trade) return command.action;
-  const legs = trade.orders.map((o) => `${o.role} ${o.clientOrderId}${o.exchangeOrderId ? ` (#${o.exchangeOrderId})` : ''}`).join(', ');
-  return `${trade.id} ${trade.status}${legs ? `; orders: ${legs}` : ''}`;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }

@@ -52,7 +52,20 @@ describe('reconcileSymbol activity (real ccxt against the simulator)', () => {
 
   it('a clean account gives a clean report', async () => {
     const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: null });
-    assert.deepEqual(r, { trade: null, events: [], report: [] });
+    assert.deepEqual(r, { trade: null, events: [], report: [], highestSequence: 0 });
+  });
+
+  it('reports the highest trade sequence the exchange has seen, so a trader started fresh never reuses a trade id', async () => {
+    const { executeAiCommand, cancelPendingOrder } = omsActivities({ gateway, risk: RiskConfig.parse({}), secrets: [] });
+    for (const sequence of [41, 7]) {
+      const trade: Trade = (await run(new MockActivityEnvironment(), executeAiCommand, { symbol: 'BTCUSDT', sequence, command: plan, trade: null, lastPrice: 65000 })).trade!;
+      const cancelled: Trade | null = (await run(new MockActivityEnvironment(), cancelPendingOrder, { trade, reason: 'old trade' })).trade;
+      assert.equal(cancelled?.status, 'CANCELLED');
+    }
+    assert.deepEqual(await gateway.fetchOpenOrders('BTCUSDT'), [], 'nothing of the old trades rests any more');
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTC/USDT', trade: null });
+    assert.equal(r.trade, null);
+    assert.equal(r.highestSequence, 41);
   });
 
   it('a filled entry the workflow did not know about is caught up and protected', async () => {

@@ -118,6 +118,23 @@ describe('reconcile', () => {
     assert.deepEqual(left.map((o) => o.clientOrderId).sort(), [stopLegId(orphan), takeProfitLegId(orphan), 'web_manual_1']);
   });
 
+  it('reports per symbol the highest trade sequence in the order history, open or over, ours only', async () => {
+    const old = (await executeAiCommand(plan(64800, 63500, [67000]), ctxFor(h, null, 17))).trade!;
+    await h.gateway.cancelOrder('BTCUSDT', entryClientId(old.id));
+    await executeAiCommand(plan(64800, 63500, [67000]), ctxFor(h, null, 9));
+    await h.gateway.placeLimitOrder({ symbol: 'BTCUSDT', side: 'BUY', quantity: 0.001, price: 61000, clientOrderId: 'T-BTCUSDT-000999' });
+    await h.gateway.placeLimitOrder({ symbol: 'ETHUSDT', side: 'BUY', quantity: 0.01, price: 2900, clientOrderId: entryClientId('T-ETHUSDT-000023') });
+
+    const btc = await reconcile(h.gateway, [], { symbols: ['BTCUSDT'] });
+    assert.deepEqual(btc.highestSequences, { BTCUSDT: 17 }, 'the cancelled trade 17 counts; a foreign id that looks like a trade id does not');
+    const both = await reconcile(h.gateway, [], { symbols: ['BTCUSDT', 'ETHUSDT'] });
+    assert.deepEqual(both.highestSequences, { BTCUSDT: 17, ETHUSDT: 23 });
+    // without a symbol list: the symbols with open orders or believed trades (the ETH orphan entry
+    // was cancelled by the last look; the foreign BTC order still rests)
+    const all = await reconcile(h.gateway, []);
+    assert.deepEqual(all.highestSequences, { BTCUSDT: 17 });
+  });
+
   it('an orphan entry of a trade that is no longer open is cancelled', async () => {
     const trade = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
     const closedInMemory: Trade = { ...trade, status: 'CANCELLED' };

@@ -51,6 +51,10 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
   readonly broken = new Set<string>();
   /** an entry limit that crosses the market fills as it is placed */
   fillOnPlacement = false;
+  /** what reconcileSymbol reports as the highest trade sequence the exchange has seen (unset: not reported) */
+  highestSequence: number | undefined;
+  /** a trade reconcileSymbol found on the exchange and hands over when the workflow believes in none */
+  recovered: Trade | null = null;
   script: Script = () => decision({ action: 'DO_NOTHING', reasoning: 'no setup' });
   #waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   #clock = 1_700_000_000_000;
@@ -142,7 +146,11 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
   // ---- activities ----------------------------------------------------------------------------
 
   async reconcileSymbol(input: { symbol: string; trade: Trade | null }) {
-    return { trade: input.trade, events: [], report: [`${input.symbol}: exchange agrees (${input.trade?.id ?? 'no open trade'})`] };
+    const report = [`${input.symbol}: exchange agrees (${input.trade?.id ?? 'no open trade'})`];
+    const found = input.trade ?? this.recovered;
+    const highest = this.highestSequence === undefined ? {} : { highestSequence: this.highestSequence };
+    if (found !== input.trade) report.push(`${found!.id}: adopted as the symbol's trade (${found!.status}, recovered from the exchange)`);
+    return { trade: found, events: [], report, ...highest };
   }
 
   async fetchMarketData(input: { symbol: string }): Promise<MarketSnapshot> {

@@ -1,0 +1,63 @@
+import { ActivityFailure, workflowInfo } from '@temporalio/workflow';
+import type { TradeLogKind, TradeLogRow } from '../activities/types';
+import type { Trade } from '../domain/trade';
+import { bookkeeping } from './activities';
+import { failureMessage, oneLine } from './describe';
+import type { SymbolTraderState } from './state';
+
+/** trade log rows kept for a later attempt when the journal cannot be written */
+const UNWRITTEN_ROWS_LIMIT = 1000;
+
+/**
+ * The symbol's trade log as the workflow writes it: rows are numbered in the state (so numbering
+ * goes on across continue-as-new) and kept until appendTradeLog has them.
+ *
+ * Row ids are `<workflowId>:<firstExecutionRunId>:<n>`: the first run id stays the same across
+ * continue-as-new and is new for a fresh start of the same workflow id, whose numbering starts at 0
+ * again; appendTradeLog skips ids it already wrote, so ids must never repeat.
+ */
+export class TradeLog {
+  #unwritten: TradeLogRow[];
+  readonly #idPrefix: string;
+
+  constructor(
+    private readonly state: SymbolTraderState,
+    carried: readonly TradeLogRow[],
+  ) {
+    const info = workflowInfo();
+    this.#idPrefix = `${info.workflowId}:${info.firstExecutionRunId}`;
+    this.#unwritten = [...carried];
+  }
+
+  add(kind: TradeLogKind, detail: string, trade?: Trade, action?: string, sequence = this.state.sequence): void {
+    const n = this.state.journalSeq++;
+    this.#unwritten.push({
+      id: `${this.#idPrefix}:${n}`,
+      at: Date.now(),
+      symbol: this.state.symbol,
+      kind,
+      sequence,
+      ...(trade ? { tradeId: trade.id, status: trade.status } : {}),
+      ...(action ? { action } : {}),
+      detail: oneLine(detail),
+    });
+  }
+
+  /** rows not written yet, for the state query and the next run */
+  unwritten(): TradeLogRow[] {
+    return [...this.#unwritten];
+  }
+
+  async flush(): Promise<void> {
+    if (this.#unwritten.length === 0) return;
+    const rows = this.#unwritten;
+    try {
+      await bookkeeping.appendTradeLog({ rows });
+      this.#unwritten = this.#unwritten.slice(rows.length);
+    } catch (err) {
+      // Temporal's history is the authoritative record; the CSV catches up on the next flush.
+      this.state.lastError = `trade log not written: ${failureMessage(err)}`;
+      this.#unwritten = this.#unwritten.slice(-UNWRITTEN_ROWS_LIMIT);
+    }
+  }
+}

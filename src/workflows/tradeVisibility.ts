@@ -1,0 +1,50 @@
+import { ActivityFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import { isOpen } from '../domain/trade';
+import { bookkeeping } from './activities';
+import { failureMessage } from './describe';
+import { SymbolKey, TradeStatusKey, TradingModeKey } from './searchAttributes';
+import type { SymbolTraderState } from './state';
+
+/**
+ * Who gets to see the trade: the Web UI through search attributes (upserted when the status
+ * changes), and the order monitor through watchOrders (told of every change of the trade's orders,
+ * and, after a restart, of the open trade again).
+ */
+export class TradeVisibility {
+  #publishedStatus: string | null = null;
+  #watchedFingerprint: string | null = null;
+
+  constructor(private readonly state: SymbolTraderState) {}
+
+  publishSearchAttributes(): void {
+    const status = this.state.trade?.status ?? 'NONE';
+    if (status === this.#publishedStatus) return;
+    upsertSearchAttributes([
+      { key: SymbolKey, value: this.state.symbol },
+      { key: TradingModeKey, value: this.state.mode },
+      { key: TradeStatusKey, value: status },
+    ]);
+    this.#publishedStatus = status;
+  }
+
+  async watchCurrentTrade(everyCycle = false): Promise<void> {
+    const trade = this.state.trade;
+    if (!trade) return;
+    const fingerprint = JSON.stringify([trade.id, trade.status, trade.orders]);
+    // Once a cycle an open trade is re-sent even unchanged: a monitor that was terminated is started
+    // again by the signal-with-start, so no open trade goes unwatched for longer than one cycle.
+    if (fingerprint === this.#watchedFingerprint && !(everyCycle && isOpen(trade))) return;
+    if (this.#watchedFingerprint === null && !isOpen(trade)) {
+      this.#watchedFingerprint = fingerprint;
+      return;
+    }
+    try {
+      await bookkeeping.watchOrders({ trade });
+      this.#watchedFingerprint = fingerprint;
+    } catch (err) {
+      // tried again at the next change or cycle; the trade's own protection rests on the exchange meanwhile
+      if (!(err instanceof ActivityFailure)) throw err;
+      this.state.lastError = `watchOrders: ${failureMessage(err)}`;
+    }
+  }
+}
