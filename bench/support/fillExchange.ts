@@ -1,0 +1,193 @@
+import type { Client } from '@temporalio/client';
+import type { AllActivities, OmsResult, StrategistDecision } from '../../src/activities/types';
+import type { TradeEvent } from '../../src/domain/events';
+import { tradeIdFor } from '../../src/domain/newTrade';
+import type { OrderRef, Trade } from '../../src/domain/trade';
+import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/workflows/ids';
+import { watchSignal } from '../../src/workflows/signals';
+import { now, realisticSnapshot } from './instantActivities';
+
+/**
+ * A fake exchange for the fill -> transition bench: every symbol plans a LONG whenever it has no
+ * open trade; the entry fills at a random instant after it was placed, the stop at a random
+ * instant after the protection was placed. The tracker (trackOrders, called by the real
+ * orderMonitor) reports each fill from the instant it happened on, exactly as the real tracker
+ * re-reads the exchange; the symbol workflow's transition is seen when it acts on it: the
+ * PENDING->ACTIVE transition calls ensureProtection, ACTIVE->CLOSED calls cancelProtection.
+ */
+
+export interface FillTimes {
+  tradeId: string;
+  /** when the fill happened on the exchange */
+  filledAt: number;
+  /** end of the first trackOrders that reported it */
+  reportedAt?: number;
+  /** start of the activity the transition triggered */
+  actedAt?: number;
+}
+
+export interface FillExchangeOptions {
+  client: Client;
+  taskQueue: string;
+  monitorIntervalMs: number;
+  /** entry fills this long after the entry was placed: [min, max) ms, uniform */
+  entryDelayMs: [number, number];
+  /** the stop fills this long after the protection was placed */
+  exitDelayMs: [number, number];
+}
+
+export class FillExchange {
+  readonly entries = new Map<string, FillTimes>();
+  readonly exits = new Map<string, FillTimes>();
+  /** start of every trackOrders call (the monitor's real poll period) */
+  readonly polls: number[] = [];
+  /** instants at which no trade was open (the monitor then rests without polling) */
+  readonly idleAt: number[] = [];
+  #open = new Set<string>();
+  readonly placed = new Map<string, Trade>();
+  #waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
+
+  constructor(private readonly opts: FillExchangeOptions) {}
+
+  /** trades whose entry and exit were both acted on */
+  /** time between consecutive polls while some trade stayed open throughout (the monitor's real period) */
+  pollPeriods(): number[] {
+    const periods: number[] = [];
+    for (let i = 1; i < this.polls.length; i++) {
+      const [from, to] = [this.polls[i - 1]!, this.polls[i]!];
+      if (!this.idleAt.some((t) => t > from && t < to)) periods.push(to - from);
+    }
+    return periods;
+  }
+
+  completedTrades(): number {
+    let n = 0;
+    for (const [id, exit] of this.exits) if (exit.actedAt !== undefined && this.entries.get(id)?.actedAt !== undefined) n++;
+    return n;
+  }
+
+  until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (check()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      const waiter = { check, resolve: () => (clearTimeout(timer), resolve(true)) };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  activities(): AllActivities {
+    return {
+      reconcileSymbol: async (input) => ({ trade: input.trade, events: [], report: [] }),
+      fetchMarketData: async (input) => realisticSnapshot(input.symbol),
+      askStrategist: async (input): Promise<StrategistDecision> => ({
+        command: input.trade
+          ? { action: 'DO_NOTHING', reasoning: `${input.trade.id} is ${input.trade.status}` }
+          : {
+              action: 'PLAN_TRADE',
+              trade_setup: { symbol: input.symbol, direction: 'LONG', entry_price: 100, stop_loss_price: 95, take_profit_prices: [110], position_size_percent: 5 },
+              reasoning: 'bench: always in',
+            },
+        source: 'rules',
+        accepted: true,
+      }),
+      executeAiCommand: async (input): Promise<OmsResult> => {
+        if (input.command.action !== 'PLAN_TRADE' || input.trade) return { outcome: 'NOTHING_TO_DO', trade: input.trade, events: [] };
+        const id = tradeIdFor(input.symbol, input.sequence);
+        let trade = this.placed.get(id);
+        if (!trade) {
+          trade = {
+            id,
+            symbol: input.symbol,
+            direction: 'LONG',
+            status: 'PENDING',
+            entryPrice: 100,
+            stopLossPrice: 95,
+            takeProfitPrices: [110],
+            quantity: 1,
+            positionSizePercent: 5,
+            entryFills: [],
+            exitFills: [],
+            orders: [{ role: 'ENTRY', clientOrderId: `${id}-E`, exchangeOrderId: `${this.placed.size + 1}`, quantity: 1, price: 100, status: 'OPEN' }],
+            createdAt: input.now ?? Date.now(),
+          };
+          this.placed.set(id, trade);
+          this.#open.add(id);
+          this.entries.set(id, { tradeId: id, filledAt: now() + uniform(this.opts.entryDelayMs) });
+        }
+        return { outcome: 'EXECUTED', trade, events: [] };
+      },
+      ensureProtection: async (input): Promise<OmsResult> => {
+        const at = now();
+        const { trade } = input;
+        const entry = this.entries.get(trade.id);
+        if (entry && entry.actedAt === undefined) entry.actedAt = at;
+        if (!this.exits.has(trade.id)) this.exits.set(trade.id, { tradeId: trade.id, filledAt: at + uniform(this.opts.exitDelayMs) });
+        const oco: OrderRef = { role: 'OCO', clientOrderId: `${trade.id}-P-OCO0`, quantity: input.quantity, price: 110, stopPrice: 95, targetIndex: 0, status: 'OPEN' };
+        const event: TradeEvent = { type: 'PROTECTION_PLACED', eventId: `${trade.id}:protect`, tradeId: trade.id, orders: [oco], at: Date.now() };
+        this.#wake();
+        return { outcome: 'EXECUTED', trade, events: [event] };
+      },
+      cancelProtection: async (input): Promise<OmsResult> => {
+        const exit = this.exits.get(input.trade.id);
+        if (exit && exit.actedAt === undefined) exit.actedAt = now();
+        this.#open.delete(input.trade.id);
+        if (this.#open.size === 0) this.idleAt.push(now());
+        const orders = input.trade.orders.map((o): OrderRef => (o.role !== 'ENTRY' && o.status === 'OPEN' ? { ...o, status: 'CANCELLED' } : o));
+        this.#wake();
+        return { outcome: 'EXECUTED', trade: { ...input.trade, orders }, events: [] };
+      },
+      cancelPendingOrder: async (input): Promise<OmsResult> => {
+        const event: TradeEvent = { type: 'ENTRY_CANCELLED', eventId: `${input.trade.id}-E:cancelled`, tradeId: input.trade.id, reason: input.reason, at: Date.now() };
+        return { outcome: 'EXECUTED', trade: input.trade, events: [event] };
+      },
+      watchOrders: async (input) => {
+        // as the real watchOrders: signal-with-start of the one monitor
+        await this.opts.client.workflow.signalWithStart('orderMonitor', {
+          workflowId: ORDER_MONITOR_WORKFLOW_ID,
+          taskQueue: this.opts.taskQueue,
+          args: [{ intervalMs: this.opts.monitorIntervalMs }],
+          signal: watchSignal,
+          signalArgs: [input.trade],
+        });
+      },
+      appendTradeLog: async () => {},
+      trackOrders: async (input) => {
+        const at = now();
+        this.polls.push(at);
+        const events: TradeEvent[] = [];
+        const reported: FillTimes[] = [];
+        for (const trade of input.trades) {
+          const entry = this.entries.get(trade.id);
+          if (entry && entry.filledAt <= at) {
+            events.push({ type: 'ENTRY_FILLED', eventId: `${trade.id}-E:fill`, tradeId: trade.id, price: 100, quantity: 1, fee: 0.1, at: Math.round(entry.filledAt) });
+            reported.push(entry);
+          }
+          const exit = this.exits.get(trade.id);
+          if (exit && exit.filledAt <= at) {
+            events.push({ type: 'STOP_FILLED', eventId: `${trade.id}-SL:fill`, tradeId: trade.id, price: 95, quantity: 1, fee: 0.1, at: Math.round(exit.filledAt) });
+            reported.push(exit);
+          }
+        }
+        const done = now();
+        for (const fill of reported) fill.reportedAt ??= done;
+        return events;
+      },
+    };
+  }
+
+  #wake(): void {
+    for (const w of [...this.#waiters]) {
+      if (w.check()) {
+        this.#waiters = this.#waiters.filter((x) => x !== w);
+        w.resolve();
+      }
+    }
+  }
+}
+
+function uniform([min, max]: [number, number]): number {
+  return min + Math.random() * (max - min);
+}
