@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { OrderMonitorActivities } from '../activities/types';
 import type { TradeEvent } from '../domain/events';
 import { HEARTBEAT_TIMEOUT } from './activities';
@@ -18,6 +18,8 @@ const { trackOrders } = proxyActivities<OrderMonitorActivities>({
 export const DEFAULT_MONITOR_INTERVAL_MS = 2_000;
 export const DEFAULT_MAX_POLLS_PER_RUN = 300;
 const MIN_MONITOR_INTERVAL_MS = 10;
+/** patch: a poll's signals to the symbol workflows go out together */
+const PARALLEL_DELIVERY = 'monitor-parallel-delivery';
 
 /**
  * One workflow (id `order-monitor`) watches the orders of every open trade across symbols and
@@ -80,19 +82,35 @@ export async function orderMonitor(input: OrderMonitorInput = {}): Promise<void>
       inThisPoll.add(event.eventId);
       bySymbol.set(trade.symbol, [...(bySymbol.get(trade.symbol) ?? []), event]);
     }
-    for (const [symbol, batch] of bySymbol) {
-      try {
-        await getExternalWorkflowHandle(traderWorkflowId(symbol)).signal(orderEventSignal, batch);
-      } catch (err) {
-        // Its symbol workflow is gone (stopped): nobody to tell. Starting the symbol again reconciles.
-        log.warn('symbol workflow not reachable; its trades are no longer watched', { symbol, error: String(err) });
-        for (const trade of watchedTrades()) if (trade.symbol === symbol) forget(trade.id);
-        continue;
-      }
-      for (const event of batch) {
-        // a trade may have left the watch set while the signal was in flight
-        if (state.watched[event.tradeId]) (state.sent[event.tradeId] ??= []).push(event.eventId);
-      }
+    const batches = [...bySymbol];
+    if (patched(PARALLEL_DELIVERY)) {
+      // one server round trip for the whole poll instead of one per symbol (bench/results/orchestration.md)
+      const outcomes = await Promise.allSettled(batches.map(([symbol, batch]) => signalTrader(symbol, batch)));
+      batches.forEach(([symbol, batch], i) => settle(symbol, batch, outcomes[i]!));
+      return;
+    }
+    for (const [symbol, batch] of batches) {
+      settle(symbol, batch, await signalTrader(symbol, batch).then(
+        (value) => ({ status: 'fulfilled', value }) as const,
+        (reason: unknown) => ({ status: 'rejected', reason }) as const,
+      ));
+    }
+  }
+
+  function signalTrader(symbol: string, batch: TradeEvent[]): Promise<void> {
+    return getExternalWorkflowHandle(traderWorkflowId(symbol)).signal(orderEventSignal, batch);
+  }
+
+  function settle(symbol: string, batch: TradeEvent[], outcome: PromiseSettledResult<void>): void {
+    if (outcome.status === 'rejected') {
+      // Its symbol workflow is gone (stopped): nobody to tell. Starting the symbol again reconciles.
+      log.warn('symbol workflow not reachable; its trades are no longer watched', { symbol, error: String(outcome.reason) });
+      for (const trade of watchedTrades()) if (trade.symbol === symbol) forget(trade.id);
+      return;
+    }
+    for (const event of batch) {
+      // a trade may have left the watch set while the signal was in flight
+      if (state.watched[event.tradeId]) (state.sent[event.tradeId] ??= []).push(event.eventId);
     }
   }
 
