@@ -2,25 +2,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { TradeLogError, type TradeLogEntry } from '../journal/tradeLog';
 import type { ActivityDeps } from './deps';
 import { makeScrub, scrubValue } from './failures';
-import type { TradeLogRow } from './types';
+import type { TradeLogRow, TradeLogRowDetails } from './types';
 
-/**
- * Optional details a row may carry beyond TradeLogRow's (they fill the spreadsheet's numeric
- * columns when the workflow supplies them).
- */
-export interface TradeLogRowDetails {
-  direction?: string;
-  side?: string;
-  orderType?: string;
-  price?: number;
-  quantity?: number;
-  stopLoss?: number;
-  takeProfits?: number[];
-  pnl?: number;
-  fees?: number;
-  clientOrderId?: string;
-  exchangeOrderId?: string;
-}
+export type { TradeLogRowDetails };
 
 /** appendTradeLog: the journal rows of one workflow step; idempotent by row id. */
 export function journalActivities(deps: Pick<ActivityDeps, 'tradeLog' | 'secrets'>) {

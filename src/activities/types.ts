@@ -92,6 +92,21 @@ export interface TradeLogRow {
   detail: string;
 }
 
+/** The spreadsheet's numeric columns, filled when the row is about a trade or an order. */
+export interface TradeLogRowDetails {
+  direction?: string;
+  side?: string;
+  orderType?: string;
+  price?: number;
+  quantity?: number;
+  stopLoss?: number;
+  takeProfits?: number[];
+  pnl?: number;
+  fees?: number;
+  clientOrderId?: string;
+  exchangeOrderId?: string;
+}
+
 /**
  * For reconcileSymbol, askStrategist and executeAiCommand, `trade` is the symbol's OPEN trade
  * (PENDING or ACTIVE) or null: a CLOSED or CANCELLED trade is never handed over as current. The

@@ -1,6 +1,7 @@
 import { ActivityFailure, workflowInfo } from '@temporalio/workflow';
-import type { TradeLogKind, TradeLogRow } from '../activities/types';
-import type { Trade } from '../domain/trade';
+import type { TradeLogKind, TradeLogRow, TradeLogRowDetails } from '../activities/types';
+import { tradeQuantities } from '../domain/stateMachine';
+import { averageEntryPrice, type Trade } from '../domain/trade';
 import { bookkeeping } from './activities';
 import { failureMessage, oneLine } from './describe';
 import type { SymbolTraderState } from './state';
@@ -17,7 +18,7 @@ const UNWRITTEN_ROWS_LIMIT = 1000;
  * again; appendTradeLog skips ids it already wrote, so ids must never repeat.
  */
 export class TradeLog {
-  #unwritten: TradeLogRow[];
+  #unwritten: Array<TradeLogRow & TradeLogRowDetails>;
   readonly #idPrefix: string;
 
   constructor(
@@ -37,14 +38,14 @@ export class TradeLog {
       symbol: this.state.symbol,
       kind,
       sequence,
-      ...(trade ? { tradeId: trade.id, status: trade.status } : {}),
+      ...(trade ? { tradeId: trade.id, status: trade.status, ...tradeColumns(trade) } : {}),
       ...(action ? { action } : {}),
       detail: oneLine(detail),
     });
   }
 
   /** rows not written yet, for the state query and the next run */
-  unwritten(): TradeLogRow[] {
+  unwritten(): Array<TradeLogRow & TradeLogRowDetails> {
     return [...this.#unwritten];
   }
 
@@ -60,4 +61,18 @@ export class TradeLog {
       this.#unwritten = this.#unwritten.slice(-UNWRITTEN_ROWS_LIMIT);
     }
   }
+}
+
+/** What a trader reads across a row: levels, size and, once closed, the result. */
+function tradeColumns(trade: Trade): TradeLogRowDetails {
+  const filled = tradeQuantities(trade).filled;
+  return {
+    direction: trade.direction,
+    price: averageEntryPrice(trade) ?? trade.entryPrice,
+    quantity: filled > 0 ? filled : trade.quantity,
+    stopLoss: trade.stopLossPrice,
+    takeProfits: trade.takeProfitPrices,
+    ...(trade.realizedPnl !== undefined ? { pnl: trade.realizedPnl } : {}),
+    ...(trade.fees !== undefined ? { fees: trade.fees } : {}),
+  };
 }

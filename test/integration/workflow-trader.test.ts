@@ -89,6 +89,16 @@ describe('symbolTrader', () => {
       assert.equal(model.callsOf('cancelProtection').length, 1, 'leftover protection cancelled once flat');
       assert.deepEqual(await tradeStatusAttribute(handle), ['CLOSED']);
       assert.equal(model.callsOf('watchOrders').at(-1).trade.status, 'CLOSED', 'the monitor was told the trade is over');
+      // the trade log's columns carry the levels, the size and, on close, the result
+      const closing = model.journal().find((r) => r.action === 'ACTIVE->CLOSED') as Record<string, unknown> | undefined;
+      assert.ok(closing, 'the close is in the trade log');
+      assert.equal(closing.direction, 'LONG');
+      assert.equal(closing.price, 100);
+      assert.equal(closing.quantity, 1);
+      assert.equal(closing.stopLoss, s.trade?.stopLossPrice);
+      assert.deepEqual(closing.takeProfits, s.trade?.takeProfitPrices);
+      assert.equal(closing.pnl, s.trade?.realizedPnl);
+      assert.equal(closing.fees, s.trade?.fees);
 
       // the next cycle sees no open trade
       await env.sleep(INTERVAL);
