@@ -129,8 +129,8 @@ function report(results: SettingResult[]): string {
     if (r.pollPeriod.count > 0 && r.pollPeriod.p50 > Math.max(r.monitorIntervalMs, 1_000) + 500) {
       notes.push(
         `Monitor every ${r.monitorIntervalMs} ms: a poll came every ${ms(r.pollPeriod.p50)} (p50), ${ms(r.pollPeriod.p50 - Math.max(r.monitorIntervalMs, 1_000))} ` +
-          'more than its timer: after each poll the monitor signals the symbol workflows with news one after another ' +
-          '(src/workflows/orderMonitor.ts deliver awaits each signal, a server round trip each) before it sleeps again.',
+          'more than its timer: each poll runs the trackOrders activity and signals the symbol workflows with news ' +
+          '(workflow tasks and server round trips) before the monitor sleeps again.',
       );
     }
   }
