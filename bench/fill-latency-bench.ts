@@ -17,7 +17,7 @@ import { stateQuery, stopSignal } from '../src/workflows/signals';
 import type { symbolTrader } from '../src/workflows/symbolTrader';
 import { FillExchange, type FillTimes } from './support/fillExchange';
 import { realisticSnapshot } from './support/instantActivities';
-import { machineLine, markdownTable, RESULTS_FILE, storeText, writeSection } from './support/report';
+import { machineLine, markdownTable, publishSection, runBench, storeText } from './support/report';
 import { serverStore, startBenchStack } from './support/stack';
 import { ms, summarize, type Summary } from './support/stats';
 
@@ -167,15 +167,7 @@ async function main(): Promise<void> {
     results.push(await runSetting(interval));
   }
   const body = report(results);
-  console.log(`\n${body}\n`);
-  writeSection(serverStore() === 'memory' ? 'fill-memory' : 'fill', body);
-  console.log(`written to ${RESULTS_FILE}`);
+  publishSection('fill', body);
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

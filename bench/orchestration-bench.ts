@@ -24,7 +24,7 @@ import { stateQuery, stopSignal } from '../src/workflows/signals';
 import type { SymbolTraderState } from '../src/workflows/state';
 import type { symbolTrader } from '../src/workflows/symbolTrader';
 import { ActivityRecorder, instantActivities, now, type ActivityRecord } from './support/instantActivities';
-import { machineLine, markdownTable, RESULTS_FILE, storeText, writeSection } from './support/report';
+import { machineLine, markdownTable, publishSection, runBench, storeText } from './support/report';
 import { cycleDueTimes } from './support/schedule';
 import { serverStore, startBenchStack } from './support/stack';
 import { ms, summarize } from './support/stats';
@@ -203,18 +203,10 @@ async function main(): Promise<void> {
       markdownTable(['measure', 'sample', 'result', 'target'], rows),
       ...(notes.length ? ['', ...notes] : []),
     ].join('\n');
-    console.log(`\n${body}\n`);
-    writeSection(serverStore() === 'memory' ? 'overhead-memory' : 'overhead', body);
-    console.log(`written to ${RESULTS_FILE}`);
+    publishSection('overhead', body);
   } finally {
     await stack.close();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -23,7 +23,7 @@ import { stateQuery } from '../src/workflows/signals';
 import type { SymbolTraderState } from '../src/workflows/state';
 import type { symbolTrader } from '../src/workflows/symbolTrader';
 import { ActivityRecorder, instantActivities, now, realisticSnapshot } from './support/instantActivities';
-import { machineLine, markdownTable, RESULTS_FILE, storeText, writeSection } from './support/report';
+import { machineLine, markdownTable, publishSection, runBench, storeText } from './support/report';
 import { RssSampler } from './support/rss';
 import { cycleDueTimes } from './support/schedule';
 import { serverStore, startBenchStack } from './support/stack';
@@ -293,15 +293,7 @@ async function main(): Promise<void> {
     results.push(await runChild(size));
   }
   const body = report(results);
-  console.log(`\n${body}\n`);
-  writeSection(serverStore() === 'memory' ? 'scale-memory' : 'scale', body);
-  console.log(`written to ${RESULTS_FILE}`);
+  publishSection('scale', body);
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

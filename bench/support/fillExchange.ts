@@ -6,6 +6,7 @@ import type { OrderRef, Trade } from '../../src/domain/trade';
 import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/workflows/ids';
 import { watchSignal } from '../../src/workflows/signals';
 import { now, realisticSnapshot } from './instantActivities';
+import { Waiters } from './waiters';
 
 /**
  * A fake exchange for the fill -> transition bench: every symbol plans a LONG whenever it has no
@@ -45,7 +46,7 @@ export class FillExchange {
   readonly idleAt: number[] = [];
   #open = new Set<string>();
   readonly placed = new Map<string, Trade>();
-  #waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
+  readonly #waiters = new Waiters();
 
   constructor(private readonly opts: FillExchangeOptions) {}
 
@@ -67,15 +68,7 @@ export class FillExchange {
   }
 
   until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (check()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      const waiter = { check, resolve: () => (clearTimeout(timer), resolve(true)) };
-      this.#waiters.push(waiter);
-    });
+    return this.#waiters.until(check, timeoutMs);
   }
 
   activities(): AllActivities {
@@ -127,7 +120,7 @@ export class FillExchange {
         if (!this.exits.has(trade.id)) this.exits.set(trade.id, { tradeId: trade.id, filledAt: at + uniform(this.opts.exitDelayMs) });
         const oco: OrderRef = { role: 'OCO', clientOrderId: `${trade.id}-P-OCO0`, quantity: input.quantity, price: 110, stopPrice: 95, targetIndex: 0, status: 'OPEN' };
         const event: TradeEvent = { type: 'PROTECTION_PLACED', eventId: `${trade.id}:protect`, tradeId: trade.id, orders: [oco], at: Date.now() };
-        this.#wake();
+        this.#waiters.wake();
         return { outcome: 'EXECUTED', trade, events: [event] };
       },
       cancelProtection: async (input): Promise<OmsResult> => {
@@ -136,7 +129,7 @@ export class FillExchange {
         this.#open.delete(input.trade.id);
         if (this.#open.size === 0) this.idleAt.push(now());
         const orders = input.trade.orders.map((o): OrderRef => (o.role !== 'ENTRY' && o.status === 'OPEN' ? { ...o, status: 'CANCELLED' } : o));
-        this.#wake();
+        this.#waiters.wake();
         return { outcome: 'EXECUTED', trade: { ...input.trade, orders }, events: [] };
       },
       cancelPendingOrder: async (input): Promise<OmsResult> => {
@@ -176,15 +169,6 @@ export class FillExchange {
         return events;
       },
     };
-  }
-
-  #wake(): void {
-    for (const w of [...this.#waiters]) {
-      if (w.check()) {
-        this.#waiters = this.#waiters.filter((x) => x !== w);
-        w.resolve();
-      }
-    }
   }
 }
 

@@ -4,6 +4,7 @@ import type { Candle } from '../../src/domain/market';
 import { candleFilePath, readCandleFile, sharedCandlesDir } from '../../src/marketdata/candleFile';
 import { buildMarketSnapshot } from '../../src/strategist/marketSnapshot';
 import { resampleCandles } from '../../src/strategist/resample';
+import { Waiters } from './waiters';
 
 /**
  * Activities that answer at once, for measuring the orchestration alone: no exchange, no strategist,
@@ -26,7 +27,7 @@ export class ActivityRecorder {
   readonly records: ActivityRecord[] = [];
   /** per workflow: sequences whose DECISION row reached the trade log (= cycles completed) */
   readonly completedCycles = new Map<string, number>();
-  #waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
+  readonly #waiters = new Waiters();
 
   record(name: string, start: number, sequence?: number): void {
     const end = performance.timeOrigin + performance.now();
@@ -34,7 +35,7 @@ export class ActivityRecorder {
     this.records.push({ name, workflowId, start, end, ...(sequence !== undefined ? { sequence } : {}) });
     if (name === 'appendTradeLog' && sequence !== undefined) {
       this.completedCycles.set(workflowId, Math.max(this.completedCycles.get(workflowId) ?? 0, sequence));
-      this.#wake();
+      this.#waiters.wake();
     }
   }
 
@@ -47,24 +48,7 @@ export class ActivityRecorder {
 
   /** resolves when the condition holds, checked after each completed cycle; false on timeout */
   until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (check()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      const waiter = { check, resolve: () => (clearTimeout(timer), resolve(true)) };
-      this.#waiters.push(waiter);
-    });
-  }
-
-  #wake(): void {
-    for (const w of [...this.#waiters]) {
-      if (w.check()) {
-        this.#waiters = this.#waiters.filter((x) => x !== w);
-        w.resolve();
-      }
-    }
+    return this.#waiters.until(check, timeoutMs);
   }
 }
 

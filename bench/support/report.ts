@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { serverStore } from './stack';
 
 /**
  * The orchestration benches share one results file, bench/results/orchestration.md (linked from the
@@ -53,4 +54,22 @@ export function storeText(): string {
   return (process.env.BENCH_TEMPORAL_STORE ?? 'file') === 'memory'
     ? 'in-memory SQLite store, BENCH_TEMPORAL_STORE=memory'
     : 'SQLite file store, as `npm start` runs it';
+}
+
+/** prints a bench's section and writes it, as `${id}-memory` when the dev server kept its state in memory */
+export function publishSection(id: string, body: string): void {
+  console.log(`\n${body}\n`);
+  writeSection(serverStore() === 'memory' ? `${id}-memory` : id, body);
+  console.log(`written to ${RESULTS_FILE}`);
+}
+
+/** runs a bench's main: exit 0 when it finished, print the error and exit 1 when it failed */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

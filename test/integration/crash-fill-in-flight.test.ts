@@ -1,25 +1,22 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { entryClientId } from '../../src/oms/clientIds';
 import { monitorStateQuery } from '../../src/workflows/signals';
 import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/workflows/ids';
-import { structured } from '../support/fakeLlmServer';
 import {
   activitiesInFlight,
   armFault,
-  assertNoSecrets,
-  duplicateRowIds,
+  crashStackSuite,
+  enqueueLongPlan,
   legKind,
   ofTrade,
   replayAndRecord,
   requestReceived,
-  startCrashStack,
   SYMBOL,
   tick,
+  tradeLogAfterActive,
   until,
   workflowIdle,
-  type CrashStack,
 } from '../support/crashHarness';
 
 const AMOUNT_STEP = 0.00001; // BTCUSDT LOT_SIZE on Binance and the simulator
@@ -39,31 +36,13 @@ const AMOUNT_STEP = 0.00001; // BTCUSDT LOT_SIZE on Binance and the simulator
  * transition journaled once, no credential in the history or the log, and the histories replay.
  */
 describe('crash safety: the worker is killed while a fill is in flight', () => {
-  let stack: CrashStack | undefined;
+  const suite = crashStackSuite('crash-fill');
   /** what the crash scenario ended with, for the checks that follow it */
   let ended: { held: number; targets: number[]; takeProfits: { price: number | null; amount: number }[] } | undefined;
 
-  before(async () => {
-    stack = await startCrashStack('crash-fill');
-  });
-
-  after(async () => {
-    await stack?.close();
-  });
-
   it('no fill is lost and the position ends protected for its whole quantity, each transition journaled once', async () => {
-    const s = stack!;
-    const last = await s.exchange.lastPrice();
-    const entry = tick(last * 0.995);
-    const stop = tick(entry * 0.98);
-    const targets = [tick(entry * 1.04), tick(entry * 1.06)];
-    s.llm.enqueue(
-      structured({
-        action: 'PLAN_TRADE',
-        trade_setup: { symbol: SYMBOL, direction: 'LONG', entry_price: entry, stop_loss_price: stop, take_profit_prices: targets, position_size_percent: 5 },
-        reasoning: 'breakout retest, two targets',
-      }),
-    );
+    const s = suite.stack;
+    const { entry, stop, targets } = await enqueueLongPlan(s, [1.04, 1.06], 'breakout retest, two targets');
 
     const first = await s.startWorker();
     const trader = await s.startTrader();
@@ -152,17 +131,9 @@ describe('crash safety: the worker is killed while a fill is in flight', () => {
     );
 
     // ---- trade log: each transition once, no row twice
-    const rows = await until(
-      s,
-      'the trade log to record the transition to ACTIVE',
-      () => s.tradeLog(),
-      (r) => r.some((row) => row.kind === 'TRANSITION' && row.action === 'PENDING->ACTIVE'),
-      30_000,
-    );
-    assert.deepEqual(duplicateRowIds(rows), [], 'no row written twice');
+    const rows = await tradeLogAfterActive(s);
     assert.equal(rows.filter((r) => r.kind === 'TRANSITION' && r.action === 'PENDING->ACTIVE').length, 1, 'PENDING->ACTIVE journaled once');
     assert.equal(rows.filter((r) => r.kind === 'DECISION' && r.action === 'PLAN_TRADE').length, 1, 'one decision row');
-    assertNoSecrets(readFileSync(s.tradeLogPath, 'utf8'), 'the trade log');
 
     await replayAndRecord(trader, 'crash-fill-in-flight-trader');
     await replayAndRecord(monitor, 'crash-fill-in-flight-monitor');

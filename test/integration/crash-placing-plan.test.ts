@@ -1,24 +1,21 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { entryClientId, otocoListClientId } from '../../src/oms/clientIds';
-import { structured } from '../support/fakeLlmServer';
 import {
   activitiesInFlight,
   armFault,
-  assertNoSecrets,
   countRequests,
-  duplicateRowIds,
+  crashStackSuite,
+  enqueueLongPlan,
   legKind,
   ofTrade,
   replayAndRecord,
   requestReceived,
-  startCrashStack,
   SYMBOL,
   tick,
+  tradeLogAfterActive,
   until,
   workflowIdle,
-  type CrashStack,
 } from '../support/crashHarness';
 
 /**
@@ -31,29 +28,11 @@ import {
  * the openai client against the test LLM server, the CSV trade log.
  */
 describe('crash safety: the worker is killed while placing a plan', () => {
-  let stack: CrashStack | undefined;
-
-  before(async () => {
-    stack = await startCrashStack('crash-plan');
-  });
-
-  after(async () => {
-    await stack?.close();
-  });
+  const suite = crashStackSuite('crash-plan');
 
   it('a restarted worker adopts the plan the exchange holds: exactly one set of orders, the trade goes on, no duplicate log row', async () => {
-    const s = stack!;
-    const last = await s.exchange.lastPrice();
-    const entry = tick(last * 0.995);
-    const stop = tick(entry * 0.98);
-    const target = tick(entry * 1.04);
-    s.llm.enqueue(
-      structured({
-        action: 'PLAN_TRADE',
-        trade_setup: { symbol: SYMBOL, direction: 'LONG', entry_price: entry, stop_loss_price: stop, take_profit_prices: [target], position_size_percent: 5 },
-        reasoning: 'pullback to support in an uptrend',
-      }),
-    );
+    const s = suite.stack;
+    const { entry } = await enqueueLongPlan(s, [1.04], 'pullback to support in an uptrend');
     // The exchange carries out the OTOCO, then the answer never comes: the worker is killed while
     // it waits for it.
     armFault(s, { method: 'POST', path: '/api/v3/orderList/otoco', kind: 'timeout', execute: true, holdMs: 120_000 });
@@ -119,19 +98,11 @@ describe('crash safety: the worker is killed while placing a plan', () => {
     assert.equal((await s.exchange.allLists()).length, 1, 'still exactly one order list');
 
     // Trade log: every row once, the decision and the order once each, the transition once.
-    const rows = await until(
-      s,
-      'the trade log to record the transition to ACTIVE',
-      () => s.tradeLog(),
-      (r) => r.some((row) => row.kind === 'TRANSITION' && row.action === 'PENDING->ACTIVE'),
-      30_000,
-    );
-    assert.deepEqual(duplicateRowIds(rows), [], 'no row written twice');
+    const rows = await tradeLogAfterActive(s);
     const count = (kind: string, action: string) => rows.filter((r) => r.kind === kind && r.action === action).length;
     assert.equal(count('DECISION', 'PLAN_TRADE'), 1, 'one decision row');
     assert.equal(count('ORDER', 'PLAN_TRADE'), 1, 'one order row for the plan');
     assert.equal(count('TRANSITION', 'PENDING->ACTIVE'), 1, 'one transition row');
-    assertNoSecrets(readFileSync(s.tradeLogPath, 'utf8'), 'the trade log');
 
     await replayAndRecord(trader, 'crash-placing-plan-trader');
   });

@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { test } from 'node:test';
 import { tradeIdFor } from '../../src/domain/newTrade';
-import { traderWorkflowId } from '../../src/workflows/ids';
 import { orderEventSignal, stateQuery, stopSignal } from '../../src/workflows/signals';
-import type { symbolTrader } from '../../src/workflows/symbolTrader';
 import { adjustTrade, doNothing, ExchangeModel, planLong } from '../support/temporalExchange';
-import { timeSkippingEnv, withWorker } from '../support/temporalEnv';
+import { withWorker } from '../support/temporalEnv';
 import { recordHistory } from '../support/temporalHistories';
+import { INTERVAL, traderSuite } from '../support/traderHarness';
 
-const INTERVAL = 15 * 60_000;
-let env: TestWorkflowEnvironment;
-
-before(async () => {
-  env = await timeSkippingEnv();
-});
-after(async () => {
-  await env?.teardown();
-});
+const suite = traderSuite();
 
 test('continue-as-new in the middle of a trade carries the state: no cycle skipped or run twice', async () => {
   const symbol = 'BTCUSDT';
@@ -25,12 +15,8 @@ test('continue-as-new in the middle of a trade carries the state: no cycle skipp
   const model = new ExchangeModel();
   model.script = (i) => (i.sequence === 1 ? planLong(symbol) : i.sequence === 4 ? adjustTrade(tradeId, 99) : doNothing());
 
-  await withWorker(env, model.activities(), async (taskQueue) => {
-    const handle = await env.client.workflow.start<typeof symbolTrader>('symbolTrader', {
-      taskQueue,
-      workflowId: traderWorkflowId(symbol),
-      args: [{ symbol, cycleIntervalMs: INTERVAL, mode: 'paper', maxCyclesPerRun: 2 }],
-    });
+  await withWorker(suite.env, model.activities(), async (taskQueue) => {
+    const handle = await suite.startTrader(taskQueue, symbol, { maxCyclesPerRun: 2 });
     const firstRun = handle.firstExecutionRunId;
     const decided = (n: number) => model.until(() => model.strategistSequences().includes(n) && model.hasRow((r) => r.kind === 'DECISION' && r.sequence === n), `cycle ${n}`);
     const reconciled = (n: number) => model.until(() => model.callsOf('reconcileSymbol').length >= n, `run ${n} reconciled`);
@@ -40,7 +26,7 @@ test('continue-as-new in the middle of a trade carries the state: no cycle skipp
     await handle.signal(orderEventSignal, [fill]);
     await model.until(() => model.callsOf('ensureProtection').length === 1, 'protected');
 
-    await env.sleep(INTERVAL);
+    await suite.env.sleep(INTERVAL);
     await decided(2);
     // cycle 2 was the run's last: the next run starts by reconciling the ACTIVE trade it was handed
     await reconciled(2);
@@ -51,19 +37,19 @@ test('continue-as-new in the middle of a trade carries the state: no cycle skipp
     assert.equal(model.callsOf('reconcileSymbol')[1].trade.id, tradeId);
     const run2 = (await handle.describe()).runId;
     assert.notEqual(run2, firstRun);
-    assert.equal((await env.client.workflow.getHandle(handle.workflowId, firstRun).describe()).status.name, 'CONTINUED_AS_NEW');
+    assert.equal((await suite.env.client.workflow.getHandle(handle.workflowId, firstRun).describe()).status.name, 'CONTINUED_AS_NEW');
 
     // the fill arrives again (monitor re-sent it): the seen ids came along, nothing is applied twice
     await handle.signal(orderEventSignal, [fill]);
 
     // the new run waits for the due time it was handed: nothing happens before the interval is up
     assert.deepEqual(model.strategistSequences(), [1, 2]);
-    await env.sleep(INTERVAL);
+    await suite.env.sleep(INTERVAL);
     await decided(3);
-    await env.sleep(INTERVAL);
+    await suite.env.sleep(INTERVAL);
     await decided(4);
     await reconciled(3);
-    await env.sleep(INTERVAL);
+    await suite.env.sleep(INTERVAL);
     await decided(5);
 
     assert.deepEqual(model.strategistSequences(), [1, 2, 3, 4, 5]);

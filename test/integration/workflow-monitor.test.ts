@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { tradeIdFor } from '../../src/domain/newTrade';
-import { ORDER_MONITOR_WORKFLOW_ID, traderWorkflowId } from '../../src/workflows/ids';
+import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/workflows/ids';
 import type { OrderMonitorState } from '../../src/workflows/orderMonitorState';
 import { monitorStateQuery, stateQuery, stopSignal } from '../../src/workflows/signals';
-import type { symbolTrader } from '../../src/workflows/symbolTrader';
 import { doNothing, ExchangeModel, planLong } from '../support/temporalExchange';
-import { timeSkippingEnv, withWorker } from '../support/temporalEnv';
+import { withWorker } from '../support/temporalEnv';
 import { recordHistory } from '../support/temporalHistories';
+import { traderSuite } from '../support/traderHarness';
 
 /**
  * The order monitor with symbol traders, end to end: fills exist only on the (model) exchange, the
@@ -17,15 +16,7 @@ import { recordHistory } from '../support/temporalHistories';
  * real time; the traders' 15-minute cycles only move when the test skips time.
  */
 
-const INTERVAL = 15 * 60_000;
-let env: TestWorkflowEnvironment;
-
-before(async () => {
-  env = await timeSkippingEnv();
-});
-after(async () => {
-  await env?.teardown();
-});
+const suite = traderSuite();
 
 function monitorState(client: Client): Promise<OrderMonitorState> {
   return client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID).query(monitorStateQuery);
@@ -33,7 +24,7 @@ function monitorState(client: Client): Promise<OrderMonitorState> {
 
 /** the monitor outlives a test's worker: end it (whichever run is current) so the next test starts its own */
 async function terminateMonitor(): Promise<void> {
-  const monitor = env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
+  const monitor = suite.env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
   for (let attempt = 0; attempt < 5; attempt++) {
     if ((await monitor.describe()).status.name !== 'RUNNING') return;
     try {
@@ -58,16 +49,12 @@ test('fills found by the monitor drive a trade PENDING -> ACTIVE -> CLOSED; a lo
   const model = new ExchangeModel();
   model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
 
-  await withWorker(env, model.activities(), async (taskQueue) => {
-    model.monitor = { client: env.client, taskQueue, intervalMs: 50 };
-    const handle = await env.client.workflow.start<typeof symbolTrader>('symbolTrader', {
-      taskQueue,
-      workflowId: traderWorkflowId(symbol),
-      args: [{ symbol, cycleIntervalMs: INTERVAL, mode: 'paper' }],
-    });
+  await withWorker(suite.env, model.activities(), async (taskQueue) => {
+    model.monitor = { client: suite.env.client, taskQueue, intervalMs: 50 };
+    const handle = await suite.startTrader(taskQueue, symbol);
     // the trade's entry started the monitor (signal-with-start) and is watched
     await model.until(() => model.callsOf('trackOrders').some((i) => i.trades.some((t: any) => t.id === tradeId)), 'entry watched');
-    const monitor = env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
+    const monitor = suite.env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
 
     const fill = model.fillEntry(tradeId);
     await model.until(() => model.callsOf('ensureProtection').length === 1, 'fill reached the trader and protection was asked for');
@@ -78,7 +65,7 @@ test('fills found by the monitor drive a trade PENDING -> ACTIVE -> CLOSED; a lo
     // the monitor learns about the protection, keeps re-reading the fill, and does not re-send it
     await model.until(() => model.callsOf('trackOrders').some((i) => i.trades.some((t: any) => t.orders.some((o: any) => o.role === 'OCO'))), 'protection watched');
     await nextPolls(model, 6);
-    assert.deepEqual((await monitorState(env.client)).sent[tradeId], [fill.eventId]);
+    assert.deepEqual((await monitorState(suite.env.client)).sent[tradeId], [fill.eventId]);
 
     // an operator terminates the monitor; the next registration (the trader re-sends its open trade
     // every cycle, see workflow-trader.test.ts) starts a fresh one, which knows nothing and re-sends
@@ -86,7 +73,7 @@ test('fills found by the monitor drive a trade PENDING -> ACTIVE -> CLOSED; a lo
     const lostRun = (await monitor.describe()).runId;
     await monitor.terminate('test: monitor lost');
     await model.watchOrders({ trade: (await handle.query(stateQuery)).trade! });
-    const restarted = env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
+    const restarted = suite.env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
     await nextPolls(model, 2);
     const fresh = await restarted.query(monitorStateQuery);
     assert.notEqual((await restarted.describe()).runId, lostRun, 'a new monitor, with no memory of what was sent');
@@ -100,7 +87,7 @@ test('fills found by the monitor drive a trade PENDING -> ACTIVE -> CLOSED; a lo
     model.hitStop(tradeId);
     await model.until(() => model.hasRow((r) => r.action === 'ACTIVE->CLOSED'), 'closed by the stop');
     await model.until(() => model.callsOf('watchOrders').some((i) => i.trade.status === 'CLOSED'), 'monitor told');
-    assert.deepEqual((await monitorState(env.client)).watched, {});
+    assert.deepEqual((await monitorState(suite.env.client)).watched, {});
     assert.equal((await handle.query(stateQuery)).trade?.status, 'CLOSED');
 
     await handle.signal(stopSignal);
@@ -114,14 +101,9 @@ test('a trade whose symbol workflow is gone is dropped by the monitor; the other
   const model = new ExchangeModel();
   model.script = (i) => (i.sequence === 1 ? planLong(i.symbol) : doNothing());
 
-  await withWorker(env, model.activities(), async (taskQueue) => {
-    model.monitor = { client: env.client, taskQueue, intervalMs: 50 };
-    const start = (symbol: string) =>
-      env.client.workflow.start<typeof symbolTrader>('symbolTrader', {
-        taskQueue,
-        workflowId: traderWorkflowId(symbol),
-        args: [{ symbol, cycleIntervalMs: INTERVAL, mode: 'paper' }],
-      });
+  await withWorker(suite.env, model.activities(), async (taskQueue) => {
+    model.monitor = { client: suite.env.client, taskQueue, intervalMs: 50 };
+    const start = (symbol: string) => suite.startTrader(taskQueue, symbol);
     const gone = await start('ETHUSDT');
     await start('SOLUSDT');
     const goneTrade = tradeIdFor('ETHUSDT', 1);
@@ -133,7 +115,7 @@ test('a trade whose symbol workflow is gone is dropped by the monitor; the other
     await gone.result();
     model.fillEntry(goneTrade);
 
-    const monitor = env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
+    const monitor = suite.env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
     for (let polls = 0; ; polls++) {
       const m = await monitor.query(monitorStateQuery);
       if (!m.watched[goneTrade]) {
@@ -154,13 +136,13 @@ test('the monitor continues as new with its watch set, its history bounded', asy
     takeProfitPrices: [110], quantity: 1, positionSizePercent: 5, entryFills: [], exitFills: [], createdAt: 0,
     orders: [{ role: 'ENTRY', clientOrderId: 'T-BTCUSDT-000007-E', quantity: 1, price: 100, status: 'OPEN' }],
   } as const;
-  await withWorker(env, model.activities(), async (taskQueue) => {
-    model.monitor = { client: env.client, taskQueue, intervalMs: 20, maxPollsPerRun: 3 };
+  await withWorker(suite.env, model.activities(), async (taskQueue) => {
+    model.monitor = { client: suite.env.client, taskQueue, intervalMs: 20, maxPollsPerRun: 3 };
     await model.watchOrders({ trade: structuredClone(trade) as any });
-    const monitor = env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
+    const monitor = suite.env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
     const firstRun = (await monitor.describe()).runId;
     await model.until(() => model.callsOf('trackOrders').length >= 7, 'two runs worth of polls');
-    const first = env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID, firstRun);
+    const first = suite.env.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID, firstRun);
     assert.equal((await first.describe()).status.name, 'CONTINUED_AS_NEW');
     assert.ok(model.callsOf('trackOrders').slice(3).every((i) => i.trades.length === 1 && i.trades[0].id === trade.id), 'the watch set came along');
     await recordHistory(first, 'order-monitor-first-run');

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, test } from 'node:test';
 import { tradeIdFor } from '../../src/domain/newTrade';
 import type { Trade } from '../../src/domain/trade';
 import { traderWorkflowId } from '../../src/workflows/ids';
 import { stateQuery, stopSignal } from '../../src/workflows/signals';
-import type { symbolTrader } from '../../src/workflows/symbolTrader';
 import { doNothing, ExchangeModel, planLong } from '../support/temporalExchange';
 import { recordHistory } from '../support/temporalHistories';
-import { timeSkippingEnv, withWorker } from '../support/temporalEnv';
+import { withWorker } from '../support/temporalEnv';
+import { INTERVAL, traderSuite } from '../support/traderHarness';
 
 /**
  * Trade ids (and the client order ids derived from them) must never repeat for a symbol, and
@@ -18,25 +16,7 @@ import { timeSkippingEnv, withWorker } from '../support/temporalEnv';
  * last market price, and the activities that heartbeat are scheduled with a heartbeat timeout.
  */
 
-const INTERVAL = 15 * 60_000;
-let env: TestWorkflowEnvironment;
-
-before(async () => {
-  env = await timeSkippingEnv();
-});
-after(async () => {
-  await env?.teardown();
-});
-
-type Trader = WorkflowHandle<typeof symbolTrader>;
-
-function startTrader(taskQueue: string, symbol: string): Promise<Trader> {
-  return env.client.workflow.start<typeof symbolTrader>('symbolTrader', {
-    taskQueue,
-    workflowId: traderWorkflowId(symbol),
-    args: [{ symbol, cycleIntervalMs: INTERVAL, mode: 'paper' }],
-  });
-}
+const suite = traderSuite();
 
 const HEARTBEATING = ['reconcileSymbol', 'fetchMarketData', 'askStrategist', 'executeAiCommand', 'ensureProtection', 'cancelPendingOrder', 'cancelProtection'];
 
@@ -47,8 +27,8 @@ describe('symbolTrader trade ids and row ids', () => {
     model.highestSequence = 41;
     model.lastPrice = 123.5;
     model.script = (i) => (i.trade ? doNothing() : planLong(symbol));
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await model.until(() => model.hasRow((r) => r.kind === 'ORDER' && r.action === 'PLAN_TRADE'), 'PLAN_TRADE carried out');
       assert.deepEqual(model.strategistSequences(), [42]);
       assert.deepEqual(model.callsOf('executeAiCommand').map((i) => i.sequence), [42]);
@@ -87,8 +67,8 @@ describe('symbolTrader trade ids and row ids', () => {
     model.highestSequence = 41;
     model.broken.add('reconcileSymbol');
     model.script = (i) => (i.trade ? doNothing() : planLong(symbol));
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await model.until(() => model.hasRow((r) => r.kind === 'DECISION' && r.detail.startsWith('not carried out: no new trade until the exchange is reconciled')), 'PLAN_TRADE held back');
       assert.equal(model.callsOf('executeAiCommand').length, 0);
       let s = await handle.query(stateQuery);
@@ -96,7 +76,7 @@ describe('symbolTrader trade ids and row ids', () => {
       assert.equal(s.reconcileNeeded, true);
 
       model.broken.delete('reconcileSymbol');
-      await env.sleep(INTERVAL);
+      await suite.env.sleep(INTERVAL);
       await model.until(() => model.callsOf('executeAiCommand').length === 1, 'PLAN_TRADE carried out after reconciling');
       s = await handle.query(stateQuery);
       assert.equal(s.trade?.id, tradeIdFor(symbol, 42));
@@ -127,8 +107,8 @@ describe('symbolTrader trade ids and row ids', () => {
     };
     model.recovered = recovered;
     model.script = () => doNothing();
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await model.until(() => model.hasRow((r) => r.kind === 'DECISION' && r.symbol === symbol), 'first cycle journaled');
       assert.deepEqual(model.strategistSequences(), [8]);
       assert.equal(model.callsOf('askStrategist')[0].trade.id, recovered.id, 'the recovered trade was adopted');
@@ -142,9 +122,9 @@ describe('symbolTrader trade ids and row ids', () => {
     const symbol = 'SOLUSDT';
     const model = new ExchangeModel();
     model.script = () => doNothing();
-    await withWorker(env, model.activities(), async (taskQueue) => {
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
       for (let run = 1; run <= 2; run++) {
-        const handle = await startTrader(taskQueue, symbol);
+        const handle = await suite.startTrader(taskQueue, symbol);
         await model.until(() => model.journal().filter((r) => r.kind === 'DECISION').length === run, `cycle of run ${run} journaled`);
         await handle.signal(stopSignal);
         const final = await handle.result();

@@ -1,55 +1,22 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { tradeIdFor } from '../../src/domain/newTrade';
 import { traderWorkflowId } from '../../src/workflows/ids';
-import { cancelOrderSignal, orderEventSignal, stateQuery, stopSignal } from '../../src/workflows/signals';
-import type { SymbolTraderState } from '../../src/workflows/state';
+import { cancelOrderSignal, orderEventSignal, stopSignal } from '../../src/workflows/signals';
 import type { symbolTrader } from '../../src/workflows/symbolTrader';
 import { adjustTrade, cancelTrade, decision, doNothing, ExchangeModel, FEE, planLong } from '../support/temporalExchange';
 import { recordHistory } from '../support/temporalHistories';
-import { binaryPath, timeSkippingEnv, withWorker } from '../support/temporalEnv';
+import { binaryPath, withWorker } from '../support/temporalEnv';
+import { cycleDone, INTERVAL, state, type Trader, traderSuite, transition } from '../support/traderHarness';
 
 /**
  * symbolTrader on the time-skipping test server. The test plays the order monitor by signalling
  * order events itself (the monitor has its own tests); a 15-minute cycle passes with env.sleep.
  */
 
-const INTERVAL = 15 * 60_000;
-let env: TestWorkflowEnvironment;
-
-before(async () => {
-  env = await timeSkippingEnv();
-});
-after(async () => {
-  await env?.teardown();
-});
-
-type Trader = WorkflowHandle<typeof symbolTrader>;
-
-async function startTrader(taskQueue: string, symbol: string, extra: { maxCyclesPerRun?: number } = {}): Promise<Trader> {
-  return env.client.workflow.start<typeof symbolTrader>('symbolTrader', {
-    taskQueue,
-    workflowId: traderWorkflowId(symbol),
-    args: [{ symbol, cycleIntervalMs: INTERVAL, mode: 'paper', ...extra }],
-  });
-}
-
-/** a cycle is done when its rows reached the trade log (flushed after the cycle's last step) */
-function cycleDone(model: ExchangeModel, sequence: number): Promise<void> {
-  return model.until(() => model.hasRow((r) => r.kind === 'DECISION' && r.sequence === sequence), `cycle ${sequence} journaled`);
-}
-
-function transition(model: ExchangeModel, action: string): Promise<void> {
-  return model.until(() => model.hasRow((r) => r.kind === 'TRANSITION' && r.action === action), `${action} journaled`);
-}
-
-async function state(handle: Trader): Promise<SymbolTraderState> {
-  return handle.query(stateQuery);
-}
+const suite = traderSuite();
 
 async function tradeStatusAttribute(handle: Trader): Promise<unknown> {
   return (await handle.describe()).searchAttributes['TradeStatus'];
@@ -60,8 +27,8 @@ describe('symbolTrader', () => {
     const symbol = 'BTCUSDT';
     const model = new ExchangeModel();
     model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
       const tradeId = tradeIdFor(symbol, 1);
       let s = await state(handle);
@@ -101,7 +68,7 @@ describe('symbolTrader', () => {
       assert.equal(closing.fees, s.trade?.fees);
 
       // the next cycle sees no open trade
-      await env.sleep(INTERVAL);
+      await suite.env.sleep(INTERVAL);
       await cycleDone(model, 2);
       assert.equal(model.callsOf('askStrategist').at(-1).trade, null);
 
@@ -116,8 +83,8 @@ describe('symbolTrader', () => {
     const symbol = 'ETHUSDT';
     const model = new ExchangeModel();
     model.script = (i) => (i.sequence === 1 ? planLong(symbol, [110, 120]) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
       const tradeId = tradeIdFor(symbol, 1);
       await handle.signal(orderEventSignal, [model.fillEntry(tradeId)]);
@@ -147,8 +114,8 @@ describe('symbolTrader', () => {
     const model = new ExchangeModel();
     model.fillOnPlacement = true;
     model.script = (i) => (i.sequence === 1 ? planLong(symbol, [110, 120]) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
       await transition(model, 'PENDING->ACTIVE');
       await model.until(() => model.callsOf('ensureProtection').length === 1, 'protected');
@@ -167,10 +134,10 @@ describe('symbolTrader', () => {
     const model = new ExchangeModel();
     const tradeId = tradeIdFor(symbol, 1);
     model.script = (i) => (i.sequence === 1 ? planLong(symbol) : i.sequence === 2 ? cancelTrade(tradeId) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
-      await env.sleep(INTERVAL);
+      await suite.env.sleep(INTERVAL);
       await cycleDone(model, 2);
       await transition(model, 'PENDING->CANCELLED');
       const s = await state(handle);
@@ -189,13 +156,13 @@ describe('symbolTrader', () => {
     const symbol = 'XRPUSDT';
     const model = new ExchangeModel();
     model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
 
       const cli = binaryPath('TEMPORAL_CLI_PATH', 'temporal');
       const signal = (...input: string[]) =>
-        promisify(execFile)(cli, ['workflow', 'signal', '--address', env.address, '--namespace', env.namespace ?? 'default',
+        promisify(execFile)(cli, ['workflow', 'signal', '--address', suite.env.address, '--namespace', suite.env.namespace ?? 'default',
           '--workflow-id', handle.workflowId, '--name', 'cancelOrder', ...input]);
       await signal('--input', '{"reason":"news ahead"}');
       await transition(model, 'PENDING->CANCELLED');
@@ -216,8 +183,8 @@ describe('symbolTrader', () => {
     const symbol = 'ADAUSDT';
     const model = new ExchangeModel();
     model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
       const tradeId = tradeIdFor(symbol, 1);
       await handle.signal(orderEventSignal, [model.fillEntry(tradeId)]);
@@ -237,12 +204,12 @@ describe('symbolTrader', () => {
     const model = new ExchangeModel();
     const tradeId = tradeIdFor(symbol, 1);
     model.script = (i) => (i.sequence === 1 ? planLong(symbol) : i.sequence === 2 ? adjustTrade(tradeId, 100, [115]) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
       await handle.signal(orderEventSignal, [model.fillEntry(tradeId)]);
       await transition(model, 'PENDING->ACTIVE');
-      await env.sleep(INTERVAL);
+      await suite.env.sleep(INTERVAL);
       await cycleDone(model, 2);
       await model.until(() => model.hasRow((r) => r.action === 'PROTECTION_ADJUSTED'), 'adjustment journaled');
       const s = await state(handle);
@@ -274,8 +241,8 @@ describe('symbolTrader', () => {
       }
       return planLong(symbol);
     };
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
       let s = await state(handle);
       assert.equal(s.lastDecision?.action, 'DO_NOTHING');
@@ -283,12 +250,12 @@ describe('symbolTrader', () => {
       assert.match(s.lastDecision?.rejection?.reason ?? '', /connection reset/);
       assert.equal(model.callsOf('askStrategist').length, 1, 'a non-retryable failure is not retried');
 
-      await env.sleep(INTERVAL);
+      await suite.env.sleep(INTERVAL);
       await cycleDone(model, 2);
       assert.ok(model.hasRow((r) => r.kind === 'REJECTION' && r.sequence === 2 && r.detail.includes('STOP_WRONG_SIDE')));
       assert.equal(model.callsOf('executeAiCommand').length, 0, 'nothing reached the OMS');
 
-      await env.sleep(INTERVAL);
+      await suite.env.sleep(INTERVAL);
       await cycleDone(model, 3);
       s = await state(handle);
       assert.equal(s.trade?.id, tradeIdFor(symbol, 3), 'the trade id comes from the cycle sequence');
@@ -304,14 +271,14 @@ describe('symbolTrader', () => {
     const model = new ExchangeModel();
     model.script = () => planLong(symbol);
     model.broken.add('fetchMarketData');
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
       let s = await state(handle);
       assert.equal(s.lastDecision?.rejection?.code, 'MARKET_DATA_FAILED');
       assert.equal(model.callsOf('askStrategist').length, 0);
       model.broken.delete('fetchMarketData');
-      await env.sleep(INTERVAL);
+      await suite.env.sleep(INTERVAL);
       await cycleDone(model, 2);
       s = await state(handle);
       assert.equal(s.trade?.id, tradeIdFor(symbol, 2));
@@ -324,8 +291,8 @@ describe('symbolTrader', () => {
     const symbol = 'LTCUSDT';
     const model = new ExchangeModel();
     model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
       const tradeId = tradeIdFor(symbol, 1);
       const fill = model.fillEntry(tradeId, 0.4);
@@ -359,10 +326,10 @@ describe('symbolTrader', () => {
       await model.until(() => model.callsOf('ensureProtection').length === 1, 'protection during the strategist call');
       return cancelTrade(tradeId);
     };
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
-      await env.sleep(INTERVAL);
+      await suite.env.sleep(INTERVAL);
       await cycleDone(model, 2);
       const s = await state(handle);
       assert.equal(s.trade?.status, 'ACTIVE');
@@ -376,9 +343,9 @@ describe('symbolTrader', () => {
   test('stop with cancelPending cancels the PENDING entry; stop leaves an ACTIVE position protected', async () => {
     const model = new ExchangeModel();
     model.script = (i) => (i.sequence === 1 ? planLong(i.symbol) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const pending = await startTrader(taskQueue, 'AVAXUSDT');
-      const active = await startTrader(taskQueue, 'LINKUSDT');
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const pending = await suite.startTrader(taskQueue, 'AVAXUSDT');
+      const active = await suite.startTrader(taskQueue, 'LINKUSDT');
       await model.until(() => model.hasRow((r) => r.kind === 'DECISION' && r.symbol === 'AVAXUSDT'), 'AVAX cycle 1');
       await model.until(() => model.hasRow((r) => r.kind === 'DECISION' && r.symbol === 'LINKUSDT'), 'LINK cycle 1');
       const linkTrade = tradeIdFor('LINKUSDT', 1);
@@ -410,8 +377,8 @@ describe('symbolTrader', () => {
       await handle.signal(stopSignal, { cancelPending: true }); // arrives while the strategist thinks
       return planLong(symbol);
     };
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      handle = await suite.startTrader(taskQueue, symbol);
       const final = await handle.result();
       assert.equal(final.phase, 'STOPPED');
       assert.equal(final.lastDecision?.action, 'PLAN_TRADE');
@@ -424,8 +391,8 @@ describe('symbolTrader', () => {
 
   test('a start with a bad input fails at once with the reason', async () => {
     const model = new ExchangeModel();
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await env.client.workflow.start<typeof symbolTrader>('symbolTrader', {
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.env.client.workflow.start<typeof symbolTrader>('symbolTrader', {
         taskQueue,
         workflowId: traderWorkflowId('BADUSDT'),
         args: [{ symbol: 'BADUSDT', cycleIntervalMs: 0, mode: 'paper' }],
@@ -439,8 +406,8 @@ describe('symbolTrader', () => {
     const symbol = 'ATOMUSDT';
     const model = new ExchangeModel();
     model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, symbol);
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, symbol);
       await cycleDone(model, 1);
       model.broken.add('ensureProtection');
       await handle.signal(orderEventSignal, [model.fillEntry(tradeIdFor(symbol, 1))]);
@@ -452,7 +419,7 @@ describe('symbolTrader', () => {
       assert.equal((await handle.describe()).status.name, 'RUNNING');
 
       model.broken.delete('ensureProtection');
-      await env.sleep(INTERVAL);
+      await suite.env.sleep(INTERVAL);
       await cycleDone(model, 2);
       const names = model.calls.map((c) => c.name);
       const cycle2 = names.lastIndexOf('fetchMarketData');
@@ -468,8 +435,8 @@ describe('symbolTrader', () => {
   test('stop without cancelPending leaves the PENDING entry alone and says so', async () => {
     const model = new ExchangeModel();
     model.script = (i) => (i.sequence === 1 ? planLong(i.symbol) : doNothing());
-    await withWorker(env, model.activities(), async (taskQueue) => {
-      const handle = await startTrader(taskQueue, 'DOTUSDT');
+    await withWorker(suite.env, model.activities(), async (taskQueue) => {
+      const handle = await suite.startTrader(taskQueue, 'DOTUSDT');
       await cycleDone(model, 1);
       await handle.signal(stopSignal);
       const final = await handle.result();

@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { startTrader } from '../../src/cli/traders';
@@ -26,7 +28,7 @@ import { ORDER_MONITOR_WORKFLOW_ID, traderWorkflowId } from '../../src/workflows
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/searchAttributes';
 import { stateQuery } from '../../src/workflows/signals';
 import type { SymbolTraderState } from '../../src/workflows/state';
-import { FakeLlmServer } from './fakeLlmServer';
+import { FakeLlmServer, structured } from './fakeLlmServer';
 import { recordHistory } from './temporalHistories';
 import { workflowBundle } from './temporalEnv';
 
@@ -481,4 +483,58 @@ export function duplicateRowIds(rows: TradeLogRecord[]): string[] {
 /** price rounded to the market's tick (0.01) */
 export function tick(price: number): number {
   return Math.round(price * 100) / 100;
+}
+
+/** one crash stack for the calling describe block: started before its tests, closed after them */
+export function crashStackSuite(name: string): { readonly stack: CrashStack } {
+  let stack: CrashStack | undefined;
+  before(async () => {
+    stack = await startCrashStack(name);
+  });
+  after(async () => {
+    await stack?.close();
+  });
+  return {
+    get stack(): CrashStack {
+      if (!stack) throw new Error(`the crash stack ${name} is only there inside its tests (before() has not run)`);
+      return stack;
+    },
+  };
+}
+
+/**
+ * Scripts the strategist's next answer: a LONG plan for 5% of the account, entry just below the
+ * last price, stop 2% under the entry, a target at each of `targetFactors` times the entry.
+ */
+export async function enqueueLongPlan(
+  stack: CrashStack,
+  targetFactors: number[],
+  reasoning: string,
+): Promise<{ entry: number; stop: number; targets: number[] }> {
+  const last = await stack.exchange.lastPrice();
+  const entry = tick(last * 0.995);
+  const stop = tick(entry * 0.98);
+  const targets = targetFactors.map((f) => tick(entry * f));
+  stack.llm.enqueue(
+    structured({
+      action: 'PLAN_TRADE',
+      trade_setup: { symbol: SYMBOL, direction: 'LONG', entry_price: entry, stop_loss_price: stop, take_profit_prices: targets, position_size_percent: 5 },
+      reasoning,
+    }),
+  );
+  return { entry, stop, targets };
+}
+
+/** the trade log once it records the transition to ACTIVE, checked for rows written twice and for credentials */
+export async function tradeLogAfterActive(stack: CrashStack): Promise<TradeLogRecord[]> {
+  const rows = await until(
+    stack,
+    'the trade log to record the transition to ACTIVE',
+    () => stack.tradeLog(),
+    (r) => r.some((row) => row.kind === 'TRANSITION' && row.action === 'PENDING->ACTIVE'),
+    30_000,
+  );
+  assert.deepEqual(duplicateRowIds(rows), [], 'no row written twice');
+  assertNoSecrets(readFileSync(stack.tradeLogPath, 'utf8'), 'the trade log');
+  return rows;
 }

@@ -1,0 +1,63 @@
+import { after, before } from 'node:test';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { traderWorkflowId } from '../../src/workflows/ids';
+import { stateQuery } from '../../src/workflows/signals';
+import type { SymbolTraderState } from '../../src/workflows/state';
+import type { symbolTrader } from '../../src/workflows/symbolTrader';
+import { timeSkippingEnv } from './temporalEnv';
+import type { ExchangeModel } from './temporalExchange';
+
+/**
+ * What the symbolTrader workflow tests share: one time-skipping server per test file, traders
+ * started on it the way the product starts them (paper mode, a 15-minute cycle), and waits on the
+ * trade log rows that mark a cycle or a transition as done.
+ */
+
+export const INTERVAL = 15 * 60_000;
+
+export type Trader = WorkflowHandle<typeof symbolTrader>;
+
+export interface TraderSuite {
+  /** the time-skipping server; available inside tests (started before them, torn down after) */
+  readonly env: TestWorkflowEnvironment;
+  startTrader(taskQueue: string, symbol: string, extra?: { maxCyclesPerRun?: number }): Promise<WorkflowHandleWithFirstExecutionRunId<typeof symbolTrader>>;
+}
+
+/** registers the calling test file's before/after hooks: call once, at the top level of the file */
+export function traderSuite(): TraderSuite {
+  let env: TestWorkflowEnvironment | undefined;
+  before(async () => {
+    env = await timeSkippingEnv();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+  const suite: TraderSuite = {
+    get env(): TestWorkflowEnvironment {
+      if (!env) throw new Error('the time-skipping server is only there inside tests (before() has not run)');
+      return env;
+    },
+    startTrader(taskQueue, symbol, extra = {}) {
+      return suite.env.client.workflow.start<typeof symbolTrader>('symbolTrader', {
+        taskQueue,
+        workflowId: traderWorkflowId(symbol),
+        args: [{ symbol, cycleIntervalMs: INTERVAL, mode: 'paper', ...extra }],
+      });
+    },
+  };
+  return suite;
+}
+
+/** a cycle is done when its rows reached the trade log (flushed after the cycle's last step) */
+export function cycleDone(model: ExchangeModel, sequence: number): Promise<void> {
+  return model.until(() => model.hasRow((r) => r.kind === 'DECISION' && r.sequence === sequence), `cycle ${sequence} journaled`);
+}
+
+export function transition(model: ExchangeModel, action: string): Promise<void> {
+  return model.until(() => model.hasRow((r) => r.kind === 'TRANSITION' && r.action === action), `${action} journaled`);
+}
+
+export function state(handle: Trader): Promise<SymbolTraderState> {
+  return handle.query(stateQuery);
+}
