@@ -59,11 +59,8 @@ export interface Balance {
   total: number;
 }
 
-export interface OcoRequest {
-  symbol: string;
-  /** SELL protects a long */
-  side: OrderSide;
-  quantity: number;
+/** The two protective legs an OCO (or an OTOCO's pending pair) places: take-profit and stop. */
+export interface ProtectionLegs {
   takeProfitPrice: number;
   stopPrice: number;
   /**
@@ -77,7 +74,14 @@ export interface OcoRequest {
   stopClientOrderId: string;
 }
 
-export interface OtocoRequest {
+export interface OcoRequest extends ProtectionLegs {
+  symbol: string;
+  /** SELL protects a long */
+  side: OrderSide;
+  quantity: number;
+}
+
+export interface OtocoRequest extends ProtectionLegs {
   symbol: string;
   /** the working (entry) order */
   side: OrderSide;
@@ -86,11 +90,4 @@ export interface OtocoRequest {
   entryClientOrderId: string;
   /** the OCO that the entry's fill places */
   protectionQuantity: number;
-  takeProfitPrice: number;
-  stopPrice: number;
-  /** as in OcoRequest: absent = STOP_LOSS (market once triggered), present = STOP_LOSS_LIMIT */
-  stopLimitPrice?: number;
-  listClientOrderId: string;
-  takeProfitClientOrderId: string;
-  stopClientOrderId: string;
 }

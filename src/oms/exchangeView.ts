@@ -44,6 +44,18 @@ export function restingStopQuantity(openOrdersOfTrade: readonly ExchangeOrder[])
  * One OrderRef per open protective list of the trade (OCO, or the OTOCO once its pair is live),
  * rebuilt from the legs on the book: the exchange's view, not the workflow's memory.
  */
+/** the trade's reference to its entry order, as the exchange reports it */
+export function entryRef(o: ExchangeOrder): OrderRef {
+  return {
+    role: 'ENTRY',
+    clientOrderId: o.clientOrderId,
+    exchangeOrderId: o.exchangeOrderId,
+    quantity: o.quantity,
+    ...(o.price !== null ? { price: o.price } : {}),
+    status: o.status,
+  };
+}
+
 export function protectionRefsFromOrders(openOrdersOfTrade: readonly ExchangeOrder[]): OrderRef[] {
   const byList = new Map<string, { tp?: ExchangeOrder; stop?: ExchangeOrder }>();
   for (const o of openOrdersOfTrade) {

@@ -10,7 +10,7 @@ import {
   otocoStopClientId,
   otocoTakeProfitClientId,
 } from './clientIds';
-import { entrySide, quoteAsset } from './exchangeView';
+import { entryRef, entrySide, quoteAsset } from './exchangeView';
 import { stopLegLimitPrice } from './protection';
 import { DEFAULT_PROTECTION, type OmsContext, type OmsResult } from './types';
 
@@ -127,16 +127,6 @@ async function placeOtoco(trade: Trade, ctx: OmsContext): Promise<OrderRef[]> {
   ];
 }
 
-function entryRef(order: ExchangeOrder): OrderRef {
-  return {
-    role: 'ENTRY',
-    clientOrderId: order.clientOrderId,
-    exchangeOrderId: order.exchangeOrderId,
-    quantity: order.quantity,
-    price: order.price ?? undefined,
-    status: order.status,
-  };
-}
 
 function rejected(ctx: OmsContext, code: string, reason: string): OmsResult {
   return { outcome: 'REJECTED', trade: ctx.trade, events: [], rejection: { code, reason }, alerts: [] };

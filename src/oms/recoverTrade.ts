@@ -7,7 +7,7 @@ import type { ExchangeGateway } from '../exchange/gateway';
 import type { ExchangeOrder } from '../exchange/types';
 import { applyEvents } from './applyEvents';
 import { entryClientId, listIdOfLeg, otocoListClientId, parseClientId } from './clientIds';
-import { baseAsset, entryEventForFill, exitEventForFill, protectionRefsFromOrders } from './exchangeView';
+import { baseAsset, entryEventForFill, entryRef, exitEventForFill, protectionRefsFromOrders } from './exchangeView';
 import { ensureProtection } from './protection';
 import type { ProtectionSettings } from './types';
 
@@ -143,16 +143,6 @@ function pickEntry(entries: readonly ExchangeOrder[]): ExchangeOrder | null {
   return [...entries].sort((a, b) => b.updatedAt - a.updatedAt)[0] ?? null;
 }
 
-function entryRef(o: ExchangeOrder): OrderRef {
-  return {
-    role: 'ENTRY',
-    clientOrderId: o.clientOrderId,
-    exchangeOrderId: o.exchangeOrderId,
-    quantity: o.quantity,
-    ...(o.price !== null ? { price: o.price } : {}),
-    status: o.status,
-  };
-}
 
 interface LegFacts {
   order: ExchangeOrder;
