@@ -11,19 +11,13 @@ import { loadConfig } from '../../src/config/load';
 import { paperCredentials, closeSharedCcxt } from '../../src/exchange/ccxtClient';
 import { startSimulator, type SimulatorHandle } from '../../src/exchange/simulator';
 import { freePort } from '../../src/devstack/freePort';
-import {
-  findTemporalCli,
-  registerSearchAttributes,
-  startDevServer,
-  PROJECT_ROOT,
-  type TemporalServerHandle,
-} from '../../src/devstack/temporalServer';
+import { PROJECT_ROOT, type TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { candleFilePath, sharedCandlesDir } from '../../src/marketdata/candleFile';
 import { buildActivityDeps, createWorker } from '../../src/worker';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/searchAttributes';
 import { stateQuery } from '../../src/workflows/signals';
 import type { SymbolTraderState } from '../../src/workflows/state';
 import { FakeLlmServer, structured } from '../support/fakeLlmServer';
+import { devServerIn } from '../support/temporalEnv';
 
 /**
  * The CLI as a user runs it (a separate process: node --import tsx src/client.ts ...) against a
@@ -83,16 +77,7 @@ describe('the CLI against a running stack', () => {
   }
 
   before(async () => {
-    const cliPath = findTemporalCli();
-    assert.ok(cliPath, 'the Temporal CLI must be installed (bash scripts/setup-temporal.sh)');
-    server = await startDevServer({
-      cliPath,
-      address: `127.0.0.1:${await freePort()}`,
-      uiPort: null,
-      dbFile: join(dir, 'temporal.db'),
-      logFile: join(dir, 'temporal.log'),
-    });
-    await registerSearchAttributes(server.connection, 'default', SEARCH_ATTRIBUTE_KEYS);
+    server = await devServerIn(dir);
     client = new Client({ connection: server.connection });
 
     const paper = paperCredentials({});

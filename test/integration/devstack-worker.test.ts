@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/devstack/freePort';
-import { findTemporalCli, PROJECT_ROOT, startDevServer, type TemporalServerHandle } from '../../src/devstack/temporalServer';
+import { PROJECT_ROOT, type TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { TASK_QUEUE } from '../../src/workflows/ids';
+import { devServerIn } from '../support/temporalEnv';
 
 /** The standalone worker (npm run worker, the worker container): polls, then drains on SIGTERM. */
 describe('standalone worker process (src/worker.ts)', () => {
@@ -14,15 +14,7 @@ describe('standalone worker process (src/worker.ts)', () => {
   let server: TemporalServerHandle | undefined;
 
   before(async () => {
-    const cliPath = findTemporalCli();
-    assert.ok(cliPath, 'the Temporal CLI must be installed (bash scripts/setup-temporal.sh)');
-    server = await startDevServer({
-      cliPath,
-      address: `127.0.0.1:${await freePort()}`,
-      uiPort: null,
-      dbFile: join(dir, 'temporal.db'),
-      logFile: join(dir, 'temporal.log'),
-    });
+    server = await devServerIn(dir);
   });
 
   after(async () => {

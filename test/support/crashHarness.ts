@@ -9,14 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { startTrader } from '../../src/cli/traders';
 import { loadConfig } from '../../src/config/load';
 import type { TradingConfig } from '../../src/config/schema';
-import { freePort } from '../../src/devstack/freePort';
-import {
-  findTemporalCli,
-  PROJECT_ROOT,
-  registerSearchAttributes,
-  startDevServer,
-  type TemporalServerHandle,
-} from '../../src/devstack/temporalServer';
+import { PROJECT_ROOT, type TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { startSimulator, type FaultSpec, type SimulatorHandle } from '../../src/exchange/simulator';
 import { createCcxtForSimulator } from '../../src/exchange/simulator/ccxtForSimulator';
 import { readTradeLog } from '../../src/journal/tradeLog';
@@ -25,12 +18,12 @@ import { sharedCandlesDir } from '../../src/marketdata/candleFile';
 import { belongsTo, parseClientId } from '../../src/oms/clientIds';
 import type { Trade } from '../../src/domain/trade';
 import { ORDER_MONITOR_WORKFLOW_ID, traderWorkflowId } from '../../src/workflows/ids';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/searchAttributes';
 import { stateQuery } from '../../src/workflows/signals';
 import type { SymbolTraderState } from '../../src/workflows/state';
 import { FakeLlmServer, structured } from './fakeLlmServer';
 import { recordHistory } from './temporalHistories';
 import { workflowBundle } from './temporalEnv';
+import { devServerIn } from './temporalEnv';
 
 /**
  * The whole product on one machine for crash tests: a Temporal dev server (the project's pinned
@@ -86,17 +79,8 @@ export async function startCrashStack(name: string): Promise<CrashStack> {
     for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
   };
   try {
-    const cliPath = findTemporalCli();
-    if (!cliPath) throw new Error('the Temporal CLI must be installed (bash scripts/setup-temporal.sh)');
-    const server = await startDevServer({
-      cliPath,
-      address: `127.0.0.1:${await freePort()}`,
-      uiPort: null,
-      dbFile: join(dir, 'temporal.db'),
-      logFile: join(dir, 'temporal.log'),
-    });
+    const server = await devServerIn(dir);
     cleanups.push(() => server.stop());
-    await registerSearchAttributes(server.connection, 'default', SEARCH_ATTRIBUTE_KEYS);
 
     const sim = await startSimulator({
       feed: { kind: 'candles', files: { [SYMBOL]: join(sharedCandlesDir(), `${SYMBOL}-15m.csv`) } },

@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { join } from 'node:path';
+import { freePort } from '../../src/devstack/freePort';
+import { findTemporalCli, registerSearchAttributes, startDevServer, type TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/searchAttributes';
 
 /**
@@ -33,6 +36,24 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, INDEXED_VALUE_TYPE_KEYWORD])),
   });
   return env;
+}
+
+/**
+ * The CLI's dev server as `npm start` runs it (SQLite file), headless on a free 127.0.0.1 port with
+ * its database and log in `dir`, and the product's search attributes registered.
+ */
+export async function devServerIn(dir: string): Promise<TemporalServerHandle> {
+  const cliPath = findTemporalCli();
+  if (!cliPath) throw new Error('the Temporal CLI must be installed (bash scripts/setup-temporal.sh)');
+  const server = await startDevServer({
+    cliPath,
+    address: `127.0.0.1:${await freePort()}`,
+    uiPort: null,
+    dbFile: join(dir, 'temporal.db'),
+    logFile: join(dir, 'temporal.log'),
+  });
+  await registerSearchAttributes(server.connection, 'default', SEARCH_ATTRIBUTE_KEYS);
+  return server;
 }
 
 /** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (@temporalio/proto is not a direct dependency) */
