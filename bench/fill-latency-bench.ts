@@ -11,9 +11,9 @@
  * Run alone: `node --import tsx --expose-gc bench/fill-latency-bench.ts` (or `npm run bench fill`).
  * Env: BENCH_FILLS (100 per setting), BENCH_FILL_SYMBOLS (20), BENCH_FILL_SHORT_INTERVAL_MS (250).
  */
-import { ORDER_MONITOR_WORKFLOW_ID, traderWorkflowId } from '../src/workflows/ids';
+import { ORDER_MONITOR_WORKFLOW_ID, traderWorkflowId } from '../src/contract/ids';
 import { DEFAULT_MONITOR_INTERVAL_MS } from '../src/workflows/orderMonitor';
-import { stateQuery, stopSignal } from '../src/workflows/signals';
+import { stateQuery, stopSignal } from '../src/contract/signals';
 import type { symbolTrader } from '../src/workflows/symbolTrader';
 import { FillExchange, type FillTimes } from './support/fillExchange';
 import { realisticSnapshot } from './support/instantActivities';

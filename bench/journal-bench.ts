@@ -17,16 +17,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
-import { openTradeLog, readTradeLog, TRADE_LOG_COLUMNS, type TradeLogEntry } from '../src/journal/tradeLog';
+import { openTradeLog, readTradeLog, TRADE_LOG_COLUMNS, type TradeLogRow } from '../src/journal/tradeLog';
 import { toCsvFields } from '../src/journal/rows';
 
 const ROWS = Number(process.env.JOURNAL_BENCH_ROWS ?? 200_000);
 const APPENDS = Number(process.env.JOURNAL_BENCH_APPENDS ?? 200);
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT', 'XRPUSDT'];
 
-const entry = (i: number): TradeLogEntry => ({
-  rowId: `trader-${SYMBOLS[i % SYMBOLS.length]}:${i}`,
-  time: Date.UTC(2021, 0, 1) + i * 60_000,
+const entry = (i: number): TradeLogRow => ({
+  id: `trader-${SYMBOLS[i % SYMBOLS.length]}:${i}`,
+  at: Date.UTC(2021, 0, 1) + i * 60_000,
   symbol: SYMBOLS[i % SYMBOLS.length]!,
   kind: i % 3 === 0 ? 'DECISION' : 'ORDER',
   tradeId: `T-${SYMBOLS[i % SYMBOLS.length]}-${String(i >> 4).padStart(6, '0')}`,

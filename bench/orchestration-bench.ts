@@ -19,9 +19,9 @@
  * Env: BENCH_OVERHEAD_SYMBOLS (5), BENCH_OVERHEAD_CYCLES per symbol (60), BENCH_OVERHEAD_INTERVAL_MS (2000),
  * BENCH_OVERHEAD_RUN_CYCLES (25).
  */
-import { traderWorkflowId } from '../src/workflows/ids';
-import { stateQuery, stopSignal } from '../src/workflows/signals';
-import type { SymbolTraderState } from '../src/workflows/state';
+import { traderWorkflowId } from '../src/contract/ids';
+import { stateQuery, stopSignal } from '../src/contract/signals';
+import type { SymbolTraderState } from '../src/contract/traderState';
 import type { symbolTrader } from '../src/workflows/symbolTrader';
 import { ActivityRecorder, instantActivities, now, type ActivityRecord } from './support/instantActivities';
 import { machineLine, markdownTable, publishSection, runBench, storeText } from './support/report';

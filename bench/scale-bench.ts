@@ -18,9 +18,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { WorkerOptions } from '@temporalio/worker';
-import { traderWorkflowId } from '../src/workflows/ids';
-import { stateQuery } from '../src/workflows/signals';
-import type { SymbolTraderState } from '../src/workflows/state';
+import { traderWorkflowId } from '../src/contract/ids';
+import { stateQuery } from '../src/contract/signals';
+import type { SymbolTraderState } from '../src/contract/traderState';
 import type { symbolTrader } from '../src/workflows/symbolTrader';
 import { ActivityRecorder, instantActivities, now, realisticSnapshot } from './support/instantActivities';
 import { machineLine, markdownTable, publishSection, runBench, storeText } from './support/report';

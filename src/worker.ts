@@ -9,7 +9,7 @@ import { ccxtOptionsFromConfig, credentialsFromEnv, paperCredentials, sharedCcxt
 import { ExchangeGateway } from './exchange/gateway';
 import { openTradeLog } from './journal/tradeLog';
 import { createStrategist } from './strategist/createStrategist';
-import { TASK_QUEUE } from './workflows/ids';
+import { TASK_QUEUE } from './contract/ids';
 
 /**
  * The worker hosts the symbol workflows and the order monitor, and the activities that do their

@@ -1,10 +1,11 @@
 import type { Client } from '@temporalio/client';
-import type { AllActivities, OmsResult, StrategistDecision } from '../../src/activities/types';
+import type { AllActivities } from '../../src/activities';
+import type { OmsResult, StrategistDecision } from '../../src/contract/results';
 import type { TradeEvent } from '../../src/domain/events';
 import { tradeIdFor } from '../../src/domain/newTrade';
 import type { OrderRef, Trade } from '../../src/domain/trade';
-import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/workflows/ids';
-import { watchSignal } from '../../src/workflows/signals';
+import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
+import { watchSignal } from '../../src/contract/signals';
 import { now, realisticSnapshot } from './instantActivities';
 import { Waiters } from './waiters';
 
@@ -87,7 +88,7 @@ export class FillExchange {
         accepted: true,
       }),
       executeAiCommand: async (input): Promise<OmsResult> => {
-        if (input.command.action !== 'PLAN_TRADE' || input.trade) return { outcome: 'NOTHING_TO_DO', trade: input.trade, events: [] };
+        if (input.command.action !== 'PLAN_TRADE' || input.trade) return { outcome: 'NOTHING_TO_DO', trade: input.trade, events: [], alerts: [] };
         const id = tradeIdFor(input.symbol, input.sequence);
         let trade = this.placed.get(id);
         if (!trade) {
@@ -110,7 +111,7 @@ export class FillExchange {
           this.#open.add(id);
           this.entries.set(id, { tradeId: id, filledAt: now() + uniform(this.opts.entryDelayMs) });
         }
-        return { outcome: 'EXECUTED', trade, events: [] };
+        return { outcome: 'EXECUTED', trade, events: [], alerts: [] };
       },
       ensureProtection: async (input): Promise<OmsResult> => {
         const at = now();
@@ -121,7 +122,7 @@ export class FillExchange {
         const oco: OrderRef = { role: 'OCO', clientOrderId: `${trade.id}-P-OCO0`, quantity: input.quantity, price: 110, stopPrice: 95, targetIndex: 0, status: 'OPEN' };
         const event: TradeEvent = { type: 'PROTECTION_PLACED', eventId: `${trade.id}:protect`, tradeId: trade.id, orders: [oco], at: Date.now() };
         this.#waiters.wake();
-        return { outcome: 'EXECUTED', trade, events: [event] };
+        return { outcome: 'EXECUTED', trade, events: [event], alerts: [] };
       },
       cancelProtection: async (input): Promise<OmsResult> => {
         const exit = this.exits.get(input.trade.id);
@@ -130,11 +131,11 @@ export class FillExchange {
         if (this.#open.size === 0) this.idleAt.push(now());
         const orders = input.trade.orders.map((o): OrderRef => (o.role !== 'ENTRY' && o.status === 'OPEN' ? { ...o, status: 'CANCELLED' } : o));
         this.#waiters.wake();
-        return { outcome: 'EXECUTED', trade: { ...input.trade, orders }, events: [] };
+        return { outcome: 'EXECUTED', trade: { ...input.trade, orders }, events: [], alerts: [] };
       },
       cancelPendingOrder: async (input): Promise<OmsResult> => {
         const event: TradeEvent = { type: 'ENTRY_CANCELLED', eventId: `${input.trade.id}-E:cancelled`, tradeId: input.trade.id, reason: input.reason, at: Date.now() };
-        return { outcome: 'EXECUTED', trade: input.trade, events: [event] };
+        return { outcome: 'EXECUTED', trade: input.trade, events: [event], alerts: [] };
       },
       watchOrders: async (input) => {
         // as the real watchOrders: signal-with-start of the one monitor

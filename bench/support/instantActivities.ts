@@ -1,5 +1,8 @@
 import { Context } from '@temporalio/activity';
-import type { MarketSnapshot, OmsResult, ReconcileResult, StrategistDecision, SymbolTraderActivities, TradeLogRow } from '../../src/activities/types';
+import type { SymbolTraderActivities } from '../../src/activities';
+import type { OmsResult, ReconcileResult, StrategistDecision } from '../../src/contract/results';
+import type { TradeLogRow } from '../../src/domain/tradeLogRow';
+import type { MarketSnapshot } from '../../src/strategist/marketSnapshot';
 import type { Candle } from '../../src/domain/market';
 import { candleFilePath, readCandleFile, sharedCandlesDir } from '../../src/marketdata/candleFile';
 import { buildMarketSnapshot } from '../../src/strategist/marketSnapshot';
@@ -79,7 +82,7 @@ export function realisticSnapshot(symbol: string): MarketSnapshot {
   return { ...snapshotTemplate, symbol };
 }
 
-const NOTHING: OmsResult = { outcome: 'NOTHING_TO_DO', trade: null, events: [] };
+const NOTHING: OmsResult = { outcome: 'NOTHING_TO_DO', trade: null, events: [], alerts: [] };
 
 /** every activity the symbolTrader calls, answering at once; a cycle is always DO_NOTHING */
 export function instantActivities(recorder: ActivityRecorder): SymbolTraderActivities {
@@ -131,7 +134,7 @@ export function instantActivities(recorder: ActivityRecorder): SymbolTraderActiv
     async appendTradeLog(input: { rows: TradeLogRow[] }): Promise<void> {
       const start = now();
       let decided: number | undefined;
-      for (const row of input.rows) if (row.kind === 'DECISION') decided = Math.max(decided ?? 0, row.sequence);
+      for (const row of input.rows) if (row.kind === 'DECISION') decided = Math.max(decided ?? 0, row.sequence ?? 0);
       recorder.record('appendTradeLog', start, decided);
     },
   };

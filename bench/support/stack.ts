@@ -14,8 +14,9 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { freePort } from '../../src/devstack/freePort';
-import { findTemporalCli, registerSearchAttributes, startDevServer, type TemporalServerHandle } from '../../src/devstack/temporalServer';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/searchAttributes';
+import { findTemporalCli, startDevServer, type TemporalServerHandle } from '../../src/devstack/temporalServer';
+import { registerSearchAttributes } from '../../src/cli/searchAttributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contract/searchAttributes';
 
 /**
  * A throw-away Temporal stack for one bench run: the project's pinned Temporal CLI dev server

@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
-import type { RiskConfig, Timeframe } from '../config/schema';
+import type { Timeframe } from '../config/schema';
+import type { OrderMonitorInput } from '../contract/monitorState';
+import type { RiskLimits } from '../domain/risk';
 import type { ExchangeGateway } from '../exchange/gateway';
 import type { TradeLog } from '../journal/tradeLog';
 import type { Strategist } from '../strategist/strategist';
-import type { OrderMonitorInput } from '../workflows/orderMonitorState';
 
 /**
  * What the activities are built from. The worker makes these once per process (one shared,
@@ -16,7 +17,7 @@ export interface ActivityDeps {
   tradeLog: TradeLog;
   /** the config's timeframes (first is the cycle's own) and risk limits */
   timeframes: readonly Timeframe[];
-  risk: RiskConfig;
+  risk: RiskLimits;
   /**
    * every credential the worker holds (exchange key and secret, LLM key): masked in every result
    * and failure, which the Web UI shows

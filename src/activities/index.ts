@@ -5,11 +5,8 @@ import { omsActivities } from './oms';
 import { reconcileActivities } from './reconcile';
 import { strategistActivities } from './strategist';
 import { trackerActivities } from './tracker';
-import type { AllActivities } from './types';
 
 export type { ActivityDeps } from './deps';
-export type { OmsActivityResult } from './oms';
-export type { TradeLogRowDetails } from './journal';
 
 /**
  * Every activity the worker registers, built over the worker's shared dependencies. The names are
@@ -17,7 +14,7 @@ export type { TradeLogRowDetails } from './journal';
  * ensureProtection, cancelPendingOrder, cancelProtection, watchOrders, appendTradeLog,
  * trackOrders): they are what a trader reads in the Web UI.
  */
-export function createActivities(deps: ActivityDeps): AllActivities {
+export function createActivities(deps: ActivityDeps) {
   return {
     ...reconcileActivities(deps),
     ...marketDataActivities(deps),
@@ -27,3 +24,15 @@ export function createActivities(deps: ActivityDeps): AllActivities {
     ...journalActivities(deps),
   };
 }
+
+/**
+ * The activities as the workflows see them: derived from the implementations above (the workflows
+ * import these types only), so a field a workflow passes that an implementation does not take, or
+ * a result it reads that an implementation does not return, is a compile error.
+ *
+ * Every activity may run more than once for the same step (retries, worker crashes): each
+ * implementation is idempotent (client order ids from trade id + leg, trade log rows by id).
+ */
+export type AllActivities = ReturnType<typeof createActivities>;
+export type OrderMonitorActivities = Pick<AllActivities, 'trackOrders'>;
+export type SymbolTraderActivities = Omit<AllActivities, keyof OrderMonitorActivities>;

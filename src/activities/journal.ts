@@ -1,18 +1,17 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { TradeLogError, type TradeLogEntry } from '../journal/tradeLog';
+import type { TradeLogRow } from '../domain/tradeLogRow';
+import { TradeLogError } from '../journal/tradeLog';
 import type { ActivityDeps } from './deps';
 import { makeScrub, scrubValue } from './failures';
-import type { TradeLogRow, TradeLogRowDetails } from './types';
-
-export type { TradeLogRowDetails };
 
 /** appendTradeLog: the journal rows of one workflow step; idempotent by row id. */
 export function journalActivities(deps: Pick<ActivityDeps, 'tradeLog' | 'secrets'>) {
   const scrub = makeScrub(deps.secrets);
   return {
-    async appendTradeLog(input: { rows: Array<TradeLogRow & TradeLogRowDetails> }): Promise<void> {
+    /** Append rows to the trade log; a row whose id is already in the file is skipped. */
+    async appendTradeLog(input: { rows: TradeLogRow[] }): Promise<void> {
       try {
-        await deps.tradeLog.append(input.rows.map((row) => toEntry(scrubValue(row, scrub))));
+        await deps.tradeLog.append(input.rows.map((row) => scrubValue(row, scrub)));
       } catch (err) {
         // a malformed row or a damaged file will not get better by retrying; a full disk or an
         // I/O error may, and the retry cannot write a row twice
@@ -21,29 +20,5 @@ export function journalActivities(deps: Pick<ActivityDeps, 'tradeLog' | 'secrets
         throw ApplicationFailure.retryable(message, (err as NodeJS.ErrnoException).code ?? 'TradeLogIOError');
       }
     },
-  };
-}
-
-export function toEntry(row: TradeLogRow & TradeLogRowDetails): TradeLogEntry {
-  return {
-    rowId: row.id,
-    time: row.at,
-    symbol: row.symbol,
-    kind: row.kind,
-    tradeId: row.tradeId,
-    action: row.action,
-    status: row.status,
-    direction: row.direction,
-    side: row.side,
-    orderType: row.orderType,
-    price: row.price,
-    quantity: row.quantity,
-    stopLoss: row.stopLoss,
-    takeProfits: row.takeProfits,
-    pnl: row.pnl,
-    fees: row.fees,
-    clientOrderId: row.clientOrderId,
-    exchangeOrderId: row.exchangeOrderId,
-    detail: row.detail,
   };
 }

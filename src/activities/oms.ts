@@ -4,11 +4,11 @@ import { canonicalSymbol } from '../domain/symbols';
 import { isOpen, type OrderRef, type Trade } from '../domain/trade';
 import { classifyExchangeError } from '../exchange/errors';
 import * as oms from '../oms';
-import type { OmsContext, OmsResult as DomainOmsResult } from '../oms';
+import type { OmsContext } from '../oms';
+import type { OmsResult } from '../domain/omsResult';
 import type { ActivityDeps } from './deps';
 import { isPermanentRefusal, makeScrub, runStep, type Scrub } from './failures';
 import { withHeartbeat } from './heartbeat';
-import type { OmsResult } from './types';
 
 /**
  * The OMS steps as activities: execute_ai_command, ensure protection, cancel_pending_order, cancel
@@ -19,12 +19,10 @@ import type { OmsResult } from './types';
 
 export type OmsActivityDeps = Pick<ActivityDeps, 'gateway' | 'risk' | 'secrets'>;
 
-/** the activity result: the OMS's, with the rejection's stage and the alerts a trader must see */
-export type OmsActivityResult = OmsResult & { alerts: string[] };
 
 export function omsActivities(deps: OmsActivityDeps) {
   const scrub = makeScrub(deps.secrets);
-  const context = (symbol: string, trade: Trade | null, sequence: number, lastPrice?: number): OmsContext => ({
+  const context = (symbol: string, trade: Trade | null, sequence: number, lastPrice?: number, now?: number): OmsContext => ({
     gateway: deps.gateway,
     symbol: canonicalSymbol(symbol),
     trade,
@@ -34,26 +32,36 @@ export function omsActivities(deps: OmsActivityDeps) {
     // only this symbol's own trade is known
     openTradesCount: isOpen(trade) ? 1 : 0,
     ...(lastPrice !== undefined ? { lastPrice } : {}),
+    ...(now !== undefined ? { now } : {}),
   });
 
   return {
+    /**
+     * The OMS's execute_ai_command. `sequence` is the workflow's command counter: a new trade's id is
+     * tradeIdFor(symbol, sequence) and client order ids derive from the trade id + leg, so a retried
+     * or re-run activity adopts the orders it already placed.
+     */
     async executeAiCommand(input: {
       symbol: string;
       sequence: number;
       command: AiCommand;
+      /** the symbol's OPEN trade (PENDING or ACTIVE) or null */
       trade: Trade | null;
+      /** last price the strategist saw (sizing, and re-checks of the command) */
       lastPrice: number;
-    }): Promise<OmsActivityResult> {
+      /** the workflow's clock, epoch ms: the same on every attempt (the trade's createdAt) */
+      now?: number;
+    }): Promise<OmsResult> {
       return runStep('executeAiCommand', scrub, () =>
         withHeartbeat(() =>
           refusalAsRejection(input.trade, scrub, async () =>
-            fromOms(await oms.executeAiCommand(input.command, context(input.symbol, input.trade, input.sequence, input.lastPrice))),
+            fromOms(await oms.executeAiCommand(input.command, context(input.symbol, input.trade, input.sequence, input.lastPrice, input.now))),
           ),
         ),
       );
     },
 
-    async ensureProtection(input: { trade: Trade; quantity: number }): Promise<OmsActivityResult> {
+    async ensureProtection(input: { trade: Trade; quantity: number }): Promise<OmsResult> {
       return runStep('ensureProtection', scrub, () =>
         withHeartbeat(async () => {
           const { trade } = input;
@@ -79,14 +87,14 @@ export function omsActivities(deps: OmsActivityDeps) {
               : outcome.status === 'CLOSED_AT_MARKET' || outcome.placed.length > 0
                 ? 'EXECUTED'
                 : 'NOTHING_TO_DO';
-          const result: OmsActivityResult = { outcome: outcomeKind, trade: after, events: outcome.events, alerts: outcome.alerts };
+          const result: OmsResult = { outcome: outcomeKind, trade: after, events: outcome.events, alerts: outcome.alerts };
           if (rejection) result.rejection = rejection;
           return result;
         }),
       );
     },
 
-    async cancelPendingOrder(input: { trade: Trade; reason: string }): Promise<OmsActivityResult> {
+    async cancelPendingOrder(input: { trade: Trade; reason: string }): Promise<OmsResult> {
       return runStep('cancelPendingOrder', scrub, () =>
         withHeartbeat(() =>
           refusalAsRejection(input.trade, scrub, async () => {
@@ -100,7 +108,7 @@ export function omsActivities(deps: OmsActivityDeps) {
       );
     },
 
-    async cancelProtection(input: { trade: Trade; reason: string }): Promise<OmsActivityResult> {
+    async cancelProtection(input: { trade: Trade; reason: string }): Promise<OmsResult> {
       return runStep('cancelProtection', scrub, () =>
         withHeartbeat(() =>
           refusalAsRejection(input.trade, scrub, async () => {
@@ -124,8 +132,8 @@ export function omsActivities(deps: OmsActivityDeps) {
 }
 
 /** the OMS's result with the rejection's stage named (validation codes vs the exchange's refusals) */
-function fromOms(result: DomainOmsResult): OmsActivityResult {
-  const out: OmsActivityResult = { outcome: result.outcome, trade: result.trade, events: result.events, alerts: result.alerts };
+function fromOms(result: OmsResult): OmsResult {
+  const out: OmsResult = { outcome: result.outcome, trade: result.trade, events: result.events, alerts: result.alerts };
   if (result.rejection) {
     out.rejection = {
       stage: result.rejection.code.startsWith('EXCHANGE_') ? 'exchange' : 'oms',
@@ -140,7 +148,7 @@ function fromOms(result: DomainOmsResult): OmsActivityResult {
  * A permanent exchange refusal that escaped the OMS becomes a REJECTED result (recorded by the
  * workflow, nothing retried); transient failures are rethrown for Temporal to retry.
  */
-async function refusalAsRejection(trade: Trade | null, scrub: Scrub, work: () => Promise<OmsActivityResult>): Promise<OmsActivityResult> {
+async function refusalAsRejection(trade: Trade | null, scrub: Scrub, work: () => Promise<OmsResult>): Promise<OmsResult> {
   try {
     return await work();
   } catch (err) {

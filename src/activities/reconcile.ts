@@ -6,7 +6,7 @@ import { reconcile, type ReconcileReport } from '../oms';
 import type { ActivityDeps } from './deps';
 import { makeScrub, runStep } from './failures';
 import { withHeartbeat } from './heartbeat';
-import type { ReconcileResult } from './types';
+import type { ReconcileResult } from '../contract/results';
 
 /**
  * reconcileSymbol: when a symbol workflow starts or resumes, what it believes is compared with the

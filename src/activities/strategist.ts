@@ -5,7 +5,7 @@ import type { MarketSnapshot } from '../strategist/marketSnapshot';
 import type { ActivityDeps } from './deps';
 import { makeScrub, runStep } from './failures';
 import { withHeartbeat } from './heartbeat';
-import type { StrategistDecision } from './types';
+import type { StrategistDecision } from '../contract/results';
 
 /** the model's raw answer is kept for the journal and the Web UI, not whole essays */
 export const MAX_RAW_ANSWER = 2_000;

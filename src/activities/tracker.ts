@@ -2,9 +2,9 @@ import { Context } from '@temporalio/activity';
 import type { TradeEvent } from '../domain/events';
 import type { Trade } from '../domain/trade';
 import { OrderTracker } from '../oms';
-import { ORDER_MONITOR_WORKFLOW_ID } from '../workflows/ids';
-import type { orderMonitor } from '../workflows/orderMonitor';
-import { watchSignal } from '../workflows/signals';
+import { ORDER_MONITOR_WORKFLOW_ID } from '../contract/ids';
+import { ORDER_MONITOR_WORKFLOW_TYPE, type OrderMonitorWorkflow } from '../contract/monitorState';
+import { watchSignal } from '../contract/signals';
 import type { ActivityDeps } from './deps';
 import { makeScrub, runStep } from './failures';
 import { withHeartbeat } from './heartbeat';
@@ -49,7 +49,7 @@ export function trackerActivities(deps: Pick<ActivityDeps, 'gateway' | 'secrets'
         const context = Context.current();
         const client = deps.temporalClient ?? context.client;
         // signal-with-start: the monitor is started if it is not running; the same watch twice is a no-op there
-        await client.workflow.signalWithStart<typeof orderMonitor, [Trade]>('orderMonitor', {
+        await client.workflow.signalWithStart<OrderMonitorWorkflow, [Trade]>(ORDER_MONITOR_WORKFLOW_TYPE, {
           workflowId: ORDER_MONITOR_WORKFLOW_ID,
           taskQueue: context.info.taskQueue,
           args: [deps.orderMonitor ?? {}],

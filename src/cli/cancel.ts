@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { cancelOrderSignal } from '../workflows/signals';
+import { cancelOrderSignal } from '../contract/signals';
 import { CliError } from './errors';
 import { firstLine, parseSymbol } from './context';
 import { withTemporal } from './session';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { registerSearchAttributes } from '../devstack/temporalServer';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/searchAttributes';
+import { registerSearchAttributes } from './searchAttributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
 import { loadCliConfig, parseSymbol } from './context';
 import { withTemporal } from './session';
 import { configuredSymbols, startTraders } from './traders';

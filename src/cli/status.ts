@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { averageEntryPrice, filledQuantity, openQuantity, type Trade } from '../domain/trade';
-import type { SymbolTraderState } from '../workflows/state';
+import type { SymbolTraderState } from '../contract/traderState';
 import { CliError } from './errors';
 import { firstLine, formatTable, parseSymbol } from './context';
 import { withTemporal } from './session';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { stopSignal } from '../workflows/signals';
+import { stopSignal } from '../contract/signals';
 import { CliError, EXIT_USAGE } from './errors';
 import { parseSymbol } from './context';
 import { withTemporal } from './session';

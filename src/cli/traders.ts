@@ -5,12 +5,12 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import type { TradingConfig } from '../config/schema';
-import { ORDER_MONITOR_WORKFLOW_ID, TASK_QUEUE, TRADER_WORKFLOW_PREFIX, traderWorkflowId } from '../workflows/ids';
-import { SymbolKey, TradeStatusKey, TradingModeKey } from '../workflows/searchAttributes';
-import type { OrderMonitorInput } from '../workflows/orderMonitorState';
-import type { SymbolTraderInput } from '../workflows/state';
-import { stateQuery } from '../workflows/signals';
-import type { SymbolTraderState } from '../workflows/state';
+import { ORDER_MONITOR_WORKFLOW_ID, TASK_QUEUE, TRADER_WORKFLOW_PREFIX, traderWorkflowId } from '../contract/ids';
+import { SymbolKey, TradeStatusKey, TradingModeKey } from '../contract/searchAttributes';
+import type { OrderMonitorInput } from '../contract/monitorState';
+import type { SymbolTraderInput } from '../contract/traderState';
+import { stateQuery } from '../contract/signals';
+import type { SymbolTraderState } from '../contract/traderState';
 import { CliError, EXIT_USAGE } from './errors';
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RiskLimits } from '../domain/risk';
 import { canonicalSymbol } from '../domain/symbols';
 
 /** "15m", "1h", "30s" -> milliseconds */
@@ -94,6 +95,8 @@ export const TradingConfig = z
   .strict();
 
 export type TradingConfig = z.infer<typeof TradingConfig>;
-export type RiskConfig = z.infer<typeof RiskConfig>;
+/** the config's risk section is exactly the domain's risk limits: this line stops compiling if they drift */
+true satisfies z.infer<typeof RiskConfig> extends RiskLimits ? (RiskLimits extends z.infer<typeof RiskConfig> ? true : false) : false;
+export type RiskConfig = RiskLimits;
 export type StrategistConfig = z.infer<typeof StrategistConfig>;
 export type ExchangeConfig = z.infer<typeof ExchangeConfig>;

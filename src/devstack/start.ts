@@ -10,8 +10,8 @@ import { closeSharedCcxt, credentialsFromEnv, paperCredentials } from '../exchan
 import { startSimulator, type SimulatorHandle } from '../exchange/simulator';
 import { startTraders } from '../cli/traders';
 import { buildActivityDeps, createWorker } from '../worker';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/searchAttributes';
-import { TASK_QUEUE } from '../workflows/ids';
+import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
+import { TASK_QUEUE } from '../contract/ids';
 import { selectPriceFeed, probeBinancePublic, type FeedChoice, type SelectedFeed } from './priceFeed';
 import { ensureTemporalServer, PROJECT_ROOT, type TemporalServerHandle } from './temporalServer';
 

@@ -1,4 +1,4 @@
-import type { RiskConfig } from '../config/schema';
+import type { RiskLimits } from './risk';
 import type { AdjustTradeCommand, AiCommand, CancelOrderCommand, Direction, PlanTradeCommand } from './commands';
 import { abs, compare, mul, sub, toDecimal, toNumber } from './precision';
 import { canonicalSymbol } from './symbols';
@@ -32,7 +32,7 @@ export interface DecisionContext {
   /** this symbol's current open trade (PENDING or ACTIVE), else null */
   trade: Trade | null;
   lastPrice: number;
-  risk: RiskConfig;
+  risk: RiskLimits;
   marketType: 'spot';
   /** open trades across all symbols (for max_open_trades) */
   openTradesCount: number;

@@ -1,10 +1,11 @@
 /**
  * The trade log's row shape: what a trader sees when opening data/trade_log.csv in a spreadsheet.
- * Pure: turning an entry into CSV fields (no I/O here; tradeLog.ts writes them).
+ * The row itself is src/domain/tradeLogRow.ts (the workflows write it). Pure: turning a row into CSV fields (no I/O here; tradeLog.ts writes them).
  */
 
-export const TRADE_LOG_KINDS = ['DECISION', 'ORDER', 'TRANSITION', 'REJECTION', 'RECONCILE', 'CONTROL'] as const;
-export type TradeLogKind = (typeof TRADE_LOG_KINDS)[number];
+import { TRADE_LOG_KINDS, type TradeLogRow } from '../domain/tradeLogRow';
+
+export { TRADE_LOG_KINDS, type TradeLogKind, type TradeLogRow } from '../domain/tradeLogRow';
 
 /** Column order of the file. row_id is last on purpose: a row torn by a crash never ends in a whole id. */
 export const TRADE_LOG_COLUMNS = [
@@ -33,36 +34,6 @@ export type TradeLogColumn = (typeof TRADE_LOG_COLUMNS)[number];
 /** One row as read back from the file: every column as the text the file holds. */
 export type TradeLogRecord = Record<TradeLogColumn, string>;
 
-export interface TradeLogEntry {
-  /**
-   * Deterministic id derived from what the row records (workflow id, cycle, step), never random:
-   * appending a row whose id is already in the file writes nothing, so a retried activity is harmless.
-   */
-  rowId: string;
-  /** epoch ms; written as ISO 8601 UTC */
-  time: number;
-  symbol: string;
-  kind: TradeLogKind;
-  tradeId?: string | null;
-  /** the command (PLAN_TRADE, ...) or the step (PLACE_ENTRY, CANCEL, ...) */
-  action?: string | null;
-  /** the trade's status after this row: PENDING, ACTIVE, CLOSED, CANCELLED (or an order's status) */
-  status?: string | null;
-  direction?: string | null;
-  /** BUY / SELL for order rows */
-  side?: string | null;
-  orderType?: string | null;
-  price?: number | null;
-  quantity?: number | null;
-  stopLoss?: number | null;
-  takeProfits?: readonly number[] | null;
-  pnl?: number | null;
-  fees?: number | null;
-  clientOrderId?: string | null;
-  exchangeOrderId?: string | null;
-  /** reasoning, rejection reason, what changed; free text (quoted by the CSV writer) */
-  detail?: string | null;
-}
 
 export class TradeLogError extends Error {
   override name = 'TradeLogError';
@@ -98,23 +69,23 @@ export function formatNumber(value: number | null | undefined): string {
   return String(value);
 }
 
-export function validateEntry(entry: TradeLogEntry, where: string): void {
-  if (typeof entry.rowId !== 'string' || entry.rowId.trim() === '') {
+export function validateEntry(entry: TradeLogRow, where: string): void {
+  if (typeof entry.id !== 'string' || entry.id.trim() === '') {
     throw new TradeLogError(`${where}: rowId must be a non-empty string`);
   }
-  if (/[\r\n,"]/.test(entry.rowId)) throw new TradeLogError(`${where}: rowId "${entry.rowId}" must not contain newlines, commas or quotes`);
-  if (!Number.isFinite(entry.time)) throw new TradeLogError(`${where} (${entry.rowId}): time must be epoch milliseconds`);
-  if (!entry.symbol) throw new TradeLogError(`${where} (${entry.rowId}): symbol is required`);
+  if (/[\r\n,"]/.test(entry.id)) throw new TradeLogError(`${where}: rowId "${entry.id}" must not contain newlines, commas or quotes`);
+  if (!Number.isFinite(entry.at)) throw new TradeLogError(`${where} (${entry.id}): time must be epoch milliseconds`);
+  if (!entry.symbol) throw new TradeLogError(`${where} (${entry.id}): symbol is required`);
   if (!TRADE_LOG_KINDS.includes(entry.kind)) {
-    throw new TradeLogError(`${where} (${entry.rowId}): kind "${entry.kind}" is not one of ${TRADE_LOG_KINDS.join(', ')}`);
+    throw new TradeLogError(`${where} (${entry.id}): kind "${entry.kind}" is not one of ${TRADE_LOG_KINDS.join(', ')}`);
   }
 }
 
 /** Fields of one CSV row, in TRADE_LOG_COLUMNS order. */
-export function toCsvFields(entry: TradeLogEntry, secrets: readonly string[] = []): string[] {
+export function toCsvFields(entry: TradeLogRow, secrets: readonly string[] = []): string[] {
   const text = (v: string | null | undefined) => (v === null || v === undefined ? '' : cleanText(v, secrets));
   const record: TradeLogRecord = {
-    time: new Date(entry.time).toISOString(),
+    time: new Date(entry.at).toISOString(),
     symbol: text(entry.symbol),
     trade_id: text(entry.tradeId),
     kind: entry.kind,
@@ -132,7 +103,7 @@ export function toCsvFields(entry: TradeLogEntry, secrets: readonly string[] = [
     client_order_id: text(entry.clientOrderId),
     exchange_order_id: text(entry.exchangeOrderId),
     detail: text(entry.detail),
-    row_id: entry.rowId,
+    row_id: entry.id,
   };
   return TRADE_LOG_COLUMNS.map((c) => record[c]);
 }

@@ -10,12 +10,12 @@ import {
   TradeLogError,
   toCsvFields,
   validateEntry,
-  type TradeLogEntry,
+  type TradeLogRow,
   type TradeLogRecord,
 } from './rows';
 
 export { TradeLogError, TRADE_LOG_COLUMNS, TRADE_LOG_KINDS } from './rows';
-export type { TradeLogEntry, TradeLogRecord, TradeLogKind, TradeLogColumn } from './rows';
+export type { TradeLogRow, TradeLogRecord, TradeLogKind, TradeLogColumn } from './rows';
 
 /**
  * data/trade_log.csv: the human-readable journal (Temporal holds the authoritative state).
@@ -43,7 +43,7 @@ export interface AppendResult {
 
 export interface TradeLog {
   readonly path: string;
-  append(entries: readonly TradeLogEntry[]): Promise<AppendResult>;
+  append(entries: readonly TradeLogRow[]): Promise<AppendResult>;
   /** whether a row with this id is in the file */
   has(rowId: string): Promise<boolean>;
 }
@@ -122,7 +122,7 @@ class TradeLogFile implements TradeLog {
     for (const s of secrets) if (s) this.secrets.add(s);
   }
 
-  async append(entries: readonly TradeLogEntry[]): Promise<AppendResult> {
+  async append(entries: readonly TradeLogRow[]): Promise<AppendResult> {
     entries.forEach((e, i) => validateEntry(e, `${this.path}: row ${i}`));
     return this.serialize(() => this.appendNow(entries));
   }
@@ -156,7 +156,7 @@ class TradeLogFile implements TradeLog {
     return fh;
   }
 
-  private async appendNow(entries: readonly TradeLogEntry[]): Promise<AppendResult> {
+  private async appendNow(entries: readonly TradeLogRow[]): Promise<AppendResult> {
     const fh = await this.openFile();
     try {
       const repairedBytes = await this.catchUp(fh);
@@ -167,14 +167,14 @@ class TradeLogFile implements TradeLog {
       for (const e of entries) {
         const fields = toCsvFields(e, secrets);
         const digest = contentDigest(fields);
-        let id: string | null = e.rowId;
+        let id: string | null = e.id;
         for (let n = 2; id !== null; n++) {
           const known: string | undefined = this.ids.get(id) ?? added.get(id);
           if (known === undefined) break;
-          id = known === digest ? null : `${e.rowId}~${n}`;
+          id = known === digest ? null : `${e.id}~${n}`;
         }
         if (id === null) continue;
-        if (id !== e.rowId) renamed++;
+        if (id !== e.id) renamed++;
         fields[ROW_ID] = id;
         added.set(id, digest);
         rows.push(fields);

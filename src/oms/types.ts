@@ -1,5 +1,4 @@
-import type { RiskConfig } from '../config/schema';
-import type { TradeEvent } from '../domain/events';
+import type { RiskLimits } from '../domain/risk';
 import type { Trade } from '../domain/trade';
 import type { ExchangeGateway } from '../exchange/gateway';
 
@@ -30,7 +29,7 @@ export interface OmsContext {
    * the same on every attempt of the same step
    */
   sequence: number;
-  risk: RiskConfig;
+  risk: RiskLimits;
   /** open trades across all symbols, for max_open_trades */
   openTradesCount: number;
   /** last price if the caller already has it; else the gateway's ticker is read */
@@ -40,15 +39,4 @@ export interface OmsContext {
   protection?: Partial<ProtectionSettings>;
 }
 
-export type OmsOutcome = 'EXECUTED' | 'REJECTED' | 'NOTHING_TO_DO';
-
-export interface OmsResult {
-  outcome: OmsOutcome;
-  /** the trade after the command, with its order refs and every event below applied */
-  trade: Trade | null;
-  /** what happened on the exchange, for the workflow (deduplicated by eventId) */
-  events: TradeEvent[];
-  rejection?: { code: string; reason: string };
-  /** money-relevant surprises a trader must see (e.g. a quantity closed at market) */
-  alerts: string[];
-}
+export type { OmsOutcome, OmsResult } from '../domain/omsResult';

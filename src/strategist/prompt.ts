@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { RiskConfig } from '../config/schema';
+import type { RiskLimits } from '../domain/risk';
 import { averageEntryPrice, type Trade } from '../domain/trade';
 import { renderMarketData, type MarketSnapshot } from './marketSnapshot';
 
@@ -12,7 +12,7 @@ export interface PromptInput {
   symbol: string;
   trade: Trade | null;
   snapshot: MarketSnapshot;
-  risk: RiskConfig;
+  risk: RiskLimits;
   /** epoch ms of the decision */
   now: number;
   /** budget of the market-data section, in estimated tokens (config strategist.max_prompt_tokens) */

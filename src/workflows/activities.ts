@@ -1,9 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { SymbolTraderActivities } from '../activities/types';
+import type { SymbolTraderActivities } from '../activities';
 
 /*
  * The symbol workflow's activities and how long each may keep trying. Every activity is idempotent
- * (see src/activities/types.ts), so retrying is safe; the limits say how long a step may keep trying
+ * (see src/activities/index.ts), so retrying is safe; the limits say how long a step may keep trying
  * before the workflow records the failure and goes on.
  *
  * The activities that can take a while heartbeat every 2 s (src/activities/heartbeat.ts): the

@@ -1,6 +1,6 @@
-import type { StrategistDecision } from '../activities/types';
+import type { StrategistDecision } from '../contract/results';
 import { describeCommand } from './describe';
-import type { DecisionSummary, SymbolTraderState } from './state';
+import type { DecisionSummary, SymbolTraderState } from '../contract/traderState';
 import type { TradeLog } from './tradeLog';
 
 /** a strategist's answer, or the workflow's own DO_NOTHING when a step failed */

@@ -1,5 +1,5 @@
 import { ActivityFailure } from '@temporalio/workflow';
-import type { OmsResult } from '../activities/types';
+import type { OmsResult } from '../domain/omsResult';
 import type { AiCommand } from '../domain/commands';
 import type { Trade } from '../domain/trade';
 

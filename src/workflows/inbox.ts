@@ -1,6 +1,6 @@
 import { log } from '@temporalio/workflow';
 import type { TradeEvent } from '../domain/events';
-import type { CancelOrderSignal } from './state';
+import type { CancelOrderSignal } from '../contract/traderState';
 
 /** What signals brought in: handlers only take note here, the main loop acts on it. */
 export interface Inbox {

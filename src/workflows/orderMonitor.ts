@@ -1,11 +1,11 @@
 import { ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import type { OrderMonitorActivities } from '../activities/types';
+import type { OrderMonitorActivities } from '../activities';
 import type { TradeEvent } from '../domain/events';
 import { HEARTBEAT_TIMEOUT } from './activities';
 import type { Trade } from '../domain/trade';
-import { traderWorkflowId } from './ids';
-import type { OrderMonitorInput, OrderMonitorState } from './orderMonitorState';
-import { monitorStateQuery, orderEventSignal, unwatchSignal, watchSignal } from './signals';
+import { traderWorkflowId } from '../contract/ids';
+import type { OrderMonitorInput, OrderMonitorState, OrderMonitorWorkflow } from '../contract/monitorState';
+import { monitorStateQuery, orderEventSignal, unwatchSignal, watchSignal } from '../contract/signals';
 
 /** reading order status is idempotent; a failed poll is simply tried again at the next interval */
 const { trackOrders } = proxyActivities<OrderMonitorActivities>({
@@ -123,3 +123,6 @@ export async function orderMonitor(input: OrderMonitorInput = {}): Promise<void>
     delete state.sent[tradeId];
   }
 }
+
+// the signature the contract gives outsiders who start the monitor (signal-with-start): checked here
+orderMonitor satisfies OrderMonitorWorkflow;

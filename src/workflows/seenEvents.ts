@@ -1,4 +1,4 @@
-import { SEEN_EVENT_IDS_LIMIT, type SymbolTraderState } from './state';
+import { SEEN_EVENT_IDS_LIMIT, type SymbolTraderState } from '../contract/traderState';
 
 /**
  * Order events arrive at least once: the ids already applied are remembered in the state (the most

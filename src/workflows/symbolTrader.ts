@@ -1,5 +1,5 @@
 import { ActivityFailure, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { OmsResult } from '../activities/types';
+import type { OmsResult } from '../domain/omsResult';
 import type { TradeEvent } from '../domain/events';
 import { tradeSequenceOf } from '../domain/newTrade';
 import { applyTradeEvent, type TradeEffect } from '../domain/stateMachine';
@@ -11,8 +11,8 @@ import { describeOmsResult, describeTrade, failureMessage } from './describe';
 import { emptyInbox, readEvents } from './inbox';
 import { beforeEvents, sameTradeState } from './omsResults';
 import { SeenEvents } from './seenEvents';
-import { cancelOrderSignal, orderEventSignal, stateQuery, stopSignal } from './signals';
-import type { SymbolTraderInput, SymbolTraderState } from './state';
+import { cancelOrderSignal, orderEventSignal, stateQuery, stopSignal } from '../contract/signals';
+import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
 import { checkInput, startingState } from './traderStart';
 import { TradeLog } from './tradeLog';
 import { TradeVisibility } from './tradeVisibility';

@@ -1,10 +1,10 @@
 import { ActivityFailure, workflowInfo } from '@temporalio/workflow';
-import type { TradeLogKind, TradeLogRow, TradeLogRowDetails } from '../activities/types';
+import type { TradeLogKind, TradeLogRow } from '../domain/tradeLogRow';
 import { tradeQuantities } from '../domain/stateMachine';
 import { averageEntryPrice, type Trade } from '../domain/trade';
 import { bookkeeping } from './activities';
 import { failureMessage, oneLine } from './describe';
-import type { SymbolTraderState } from './state';
+import type { SymbolTraderState } from '../contract/traderState';
 
 /** trade log rows kept for a later attempt when the journal cannot be written */
 const UNWRITTEN_ROWS_LIMIT = 1000;
@@ -18,7 +18,7 @@ const UNWRITTEN_ROWS_LIMIT = 1000;
  * again; appendTradeLog skips ids it already wrote, so ids must never repeat.
  */
 export class TradeLog {
-  #unwritten: Array<TradeLogRow & TradeLogRowDetails>;
+  #unwritten: TradeLogRow[];
   readonly #idPrefix: string;
 
   constructor(
@@ -45,7 +45,7 @@ export class TradeLog {
   }
 
   /** rows not written yet, for the state query and the next run */
-  unwritten(): Array<TradeLogRow & TradeLogRowDetails> {
+  unwritten(): TradeLogRow[] {
     return [...this.#unwritten];
   }
 
@@ -64,7 +64,7 @@ export class TradeLog {
 }
 
 /** What a trader reads across a row: levels, size and, once closed, the result. */
-function tradeColumns(trade: Trade): TradeLogRowDetails {
+function tradeColumns(trade: Trade): Partial<TradeLogRow> {
   const filled = tradeQuantities(trade).filled;
   return {
     direction: trade.direction,

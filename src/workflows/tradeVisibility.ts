@@ -2,8 +2,8 @@ import { ActivityFailure, upsertSearchAttributes } from '@temporalio/workflow';
 import { isOpen } from '../domain/trade';
 import { bookkeeping } from './activities';
 import { failureMessage } from './describe';
-import { SymbolKey, TradeStatusKey, TradingModeKey } from './searchAttributes';
-import type { SymbolTraderState } from './state';
+import { SymbolKey, TradeStatusKey, TradingModeKey } from '../contract/searchAttributes';
+import type { SymbolTraderState } from '../contract/traderState';
 
 /**
  * Who gets to see the trade: the Web UI through search attributes (upserted when the status

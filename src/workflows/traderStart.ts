@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { MIN_CYCLE_INTERVAL_MS } from './cadence';
-import type { SymbolTraderInput, SymbolTraderState } from './state';
+import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
 
 /** a bad start fails the workflow at once with a reason, instead of looping on nonsense */
 export function checkInput(input: SymbolTraderInput): void {

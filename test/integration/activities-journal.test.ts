@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { journalActivities } from '../../src/activities/journal';
-import type { TradeLogRow } from '../../src/activities/types';
+import type { TradeLogRow } from '../../src/domain/tradeLogRow';
 import { openTradeLog, readTradeLog } from '../../src/journal/tradeLog';
 
 function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {

@@ -74,6 +74,16 @@ describe('OMS activities (real ccxt through the gateway against the simulator)',
     assert.deepEqual(JSON.parse(JSON.stringify(first)), first, 'a plain JSON payload');
   });
 
+  it("a retried placement keeps the workflow's clock: the trade's createdAt is the `now` it was given", async () => {
+    const now = Date.UTC(2021, 4, 19, 12, 0, 0);
+    const input = { symbol: 'BTCUSDT', sequence: 5, command: plan([67000, 69000]), trade: null, lastPrice: 65000, now };
+    const first = await run(act(), activities.executeAiCommand, input);
+    const retried = await run(act(), activities.executeAiCommand, input);
+    assert.equal(first.trade?.createdAt, now);
+    assert.equal(retried.trade?.createdAt, now, 'the same on every attempt, not the wall clock of the retry');
+    assert.deepEqual(retried.trade, first.trade);
+  });
+
   it('a command the state forbids is REJECTED with the reason, and nothing reaches the exchange', async () => {
     const before = sim.requests().filter((r) => r.method !== 'GET').length;
     const r = await execute({ action: 'CANCEL_ORDER', order_id: 'T-BTCUSDT-000001', reasoning: 'stale' });

@@ -9,7 +9,7 @@ import { createCcxtBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../../src/exchange/gateway';
 import { startSimulator, type SimulatorHandle } from '../../src/exchange/simulator';
 import { applyEvents } from '../../src/oms';
-import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/workflows/ids';
+import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
 import { timeSkippingEnv } from '../support/temporalEnv';
 
 function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {

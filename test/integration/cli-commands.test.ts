@@ -14,8 +14,8 @@ import { freePort } from '../../src/devstack/freePort';
 import { PROJECT_ROOT, type TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { candleFilePath, sharedCandlesDir } from '../../src/marketdata/candleFile';
 import { buildActivityDeps, createWorker } from '../../src/worker';
-import { stateQuery } from '../../src/workflows/signals';
-import type { SymbolTraderState } from '../../src/workflows/state';
+import { stateQuery } from '../../src/contract/signals';
+import type { SymbolTraderState } from '../../src/contract/traderState';
 import { FakeLlmServer, structured } from '../support/fakeLlmServer';
 import { devServerIn } from '../support/temporalEnv';
 

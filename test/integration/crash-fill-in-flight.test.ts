@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { entryClientId } from '../../src/oms/clientIds';
-import { monitorStateQuery } from '../../src/workflows/signals';
-import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/workflows/ids';
+import { monitorStateQuery } from '../../src/contract/signals';
+import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
 import {
   activitiesInFlight,
   armFault,

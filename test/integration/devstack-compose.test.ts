@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../src/devstack/temporalServer';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/searchAttributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contract/searchAttributes';
 
 /**
  * docker-compose.yml must stay in step with the code: the services exist, every command it runs is

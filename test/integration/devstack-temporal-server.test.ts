@@ -7,13 +7,13 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import {
   ensureTemporalServer,
   findTemporalCli,
-  registerSearchAttributes,
   startDevServer,
   tryConnect,
   TemporalServerError,
   type TemporalServerHandle,
 } from '../../src/devstack/temporalServer';
 import { freePort } from '../../src/devstack/freePort';
+import { registerSearchAttributes } from '../../src/cli/searchAttributes';
 
 const keys = [
   defineSearchAttributeKey('DevstackTestSymbol', SearchAttributeType.KEYWORD),

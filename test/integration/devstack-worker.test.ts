@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT, type TemporalServerHandle } from '../../src/devstack/temporalServer';
-import { TASK_QUEUE } from '../../src/workflows/ids';
+import { TASK_QUEUE } from '../../src/contract/ids';
 import { devServerIn } from '../support/temporalEnv';
 
 /** The standalone worker (npm run worker, the worker container): polls, then drains on SIGTERM. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
-import { openTradeLog, readTradeLog, TRADE_LOG_COLUMNS, type TradeLogEntry } from '../../src/journal/tradeLog';
+import { openTradeLog, readTradeLog, TRADE_LOG_COLUMNS, type TradeLogRow } from '../../src/journal/tradeLog';
 import { toCsvFields } from '../../src/journal/rows';
 
 const dir = await mkdtemp(join(tmpdir(), 'de-journal-'));
@@ -14,9 +14,9 @@ test.after(() => rm(dir, { recursive: true, force: true }));
 let n = 0;
 const freshPath = () => join(dir, `log-${++n}`, 'trade_log.csv');
 
-const row = (id: string, extra: Partial<TradeLogEntry> = {}): TradeLogEntry => ({
-  rowId: id,
-  time: Date.UTC(2021, 4, 19, 12, 0, 0),
+const row = (id: string, extra: Partial<TradeLogRow> = {}): TradeLogRow => ({
+  id: id,
+  at: Date.UTC(2021, 4, 19, 12, 0, 0),
   symbol: 'BTCUSDT',
   kind: 'DECISION',
   action: 'DO_NOTHING',
@@ -60,7 +60,7 @@ test('an id reused for a different row (a symbol workflow started afresh) is wri
   const path = freshPath();
   const log = openTradeLog(path);
   await log.append([row('trader-BTCUSDT:0', { detail: 'first run' })]);
-  const later = [row('trader-BTCUSDT:0', { detail: 'second run', time: Date.UTC(2021, 5, 1) }), row('trader-BTCUSDT:1', { detail: 'second run' })];
+  const later = [row('trader-BTCUSDT:0', { detail: 'second run', at: Date.UTC(2021, 5, 1) }), row('trader-BTCUSDT:1', { detail: 'second run' })];
   assert.deepEqual(await log.append(later), { written: 2, skipped: 0, renamed: 1, repairedBytes: 0 });
   // the retry of that batch finds both rows, the renamed one included
   assert.deepEqual(await log.append(later), { written: 0, skipped: 2, renamed: 0, repairedBytes: 0 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tradeIdFor } from '../../src/domain/newTrade';
-import { orderEventSignal, stateQuery, stopSignal } from '../../src/workflows/signals';
+import { orderEventSignal, stateQuery, stopSignal } from '../../src/contract/signals';
 import { adjustTrade, doNothing, ExchangeModel, planLong } from '../support/temporalExchange';
 import { withWorker } from '../support/temporalEnv';
 import { recordHistory } from '../support/temporalHistories';

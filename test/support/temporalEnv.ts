@@ -4,8 +4,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { join } from 'node:path';
 import { freePort } from '../../src/devstack/freePort';
-import { findTemporalCli, registerSearchAttributes, startDevServer, type TemporalServerHandle } from '../../src/devstack/temporalServer';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/searchAttributes';
+import { findTemporalCli, startDevServer, type TemporalServerHandle } from '../../src/devstack/temporalServer';
+import { registerSearchAttributes } from '../../src/cli/searchAttributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contract/searchAttributes';
 
 /**
  * Real Temporal servers for workflow tests, from the project's own pinned binaries (installed by

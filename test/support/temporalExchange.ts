@@ -1,20 +1,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type {
-  MarketSnapshot,
-  OmsResult,
-  OrderMonitorActivities,
-  StrategistDecision,
-  SymbolTraderActivities,
-  TradeLogRow,
-} from '../../src/activities/types';
+import type { OrderMonitorActivities, SymbolTraderActivities } from '../../src/activities';
+import type { OmsResult, StrategistDecision } from '../../src/contract/results';
+import type { TradeLogRow } from '../../src/domain/tradeLogRow';
+import type { MarketSnapshot } from '../../src/strategist/marketSnapshot';
 import type { AiCommand } from '../../src/domain/commands';
 import type { TradeEvent } from '../../src/domain/events';
 import { tradeIdFor } from '../../src/domain/newTrade';
 import { applyEvents } from '../../src/oms/applyEvents';
 import type { OrderRef, Trade } from '../../src/domain/trade';
-import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/workflows/ids';
-import { watchSignal } from '../../src/workflows/signals';
+import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
+import { watchSignal } from '../../src/contract/signals';
 
 /**
  * Like the real OMS, every result carries the trade with the result's events already applied.
@@ -172,7 +168,7 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
         if (trade) return rejected('TRADE_ALREADY_OPEN', `trade ${trade.id} is still ${trade.status}`);
         const id = tradeIdFor(input.symbol, input.sequence);
         const existing = this.placed.get(id);
-        if (existing) return { outcome: 'EXECUTED', trade: existing, events: [] }; // a retry adopts
+        if (existing) return { outcome: 'EXECUTED', trade: existing, events: [], alerts: [] }; // a retry adopts
         const s = command.trade_setup;
         const created: Trade = {
           id,
@@ -190,9 +186,9 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
           createdAt: input.now ?? this.#tick(),
         };
         this.placed.set(id, created);
-        if (!this.fillOnPlacement) return { outcome: 'EXECUTED', trade: created, events: [] };
+        if (!this.fillOnPlacement) return { outcome: 'EXECUTED', trade: created, events: [], alerts: [] };
         const fill = this.fillEntry(id);
-        return { outcome: 'EXECUTED', trade: applyEvents(created, [fill]), events: [fill] };
+        return { outcome: 'EXECUTED', trade: applyEvents(created, [fill]), events: [fill], alerts: [] };
       }
       case 'CANCEL_ORDER':
         if (trade?.status !== 'PENDING' || trade.id !== command.order_id) return rejected('NO_PENDING_TRADE', `no PENDING trade ${command.order_id}`);
@@ -209,10 +205,10 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
           orders: protectionOrders(trade, openQuantity(trade), command.new_stop_loss_price, targets, `A${input.sequence}`),
           at: this.#tick(),
         };
-        return { outcome: 'EXECUTED', trade: applyEvents(trade, [event]), events: [event] };
+        return { outcome: 'EXECUTED', trade: applyEvents(trade, [event]), events: [event], alerts: [] };
       }
       case 'DO_NOTHING':
-        return { outcome: 'NOTHING_TO_DO', trade, events: [] };
+        return { outcome: 'NOTHING_TO_DO', trade, events: [], alerts: [] };
     }
   }
 
@@ -225,7 +221,7 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
       orders: protectionOrders(trade, quantity, trade.stopLossPrice, trade.takeProfitPrices, `P${quantity}`),
       at: this.#tick(),
     };
-    return { outcome: 'EXECUTED', trade: applyEvents(trade, [event]), events: [event] };
+    return { outcome: 'EXECUTED', trade: applyEvents(trade, [event]), events: [event], alerts: [] };
   }
 
   async cancelPendingOrder(input: { trade: Trade; reason: string }): Promise<OmsResult> {
@@ -234,12 +230,12 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
     const event = ended
       ? this.#facts(trade.id).find((e) => e.type === 'ENTRY_CANCELLED')!
       : this.#fact({ type: 'ENTRY_CANCELLED', eventId: `${trade.id}-E:cancelled`, tradeId: trade.id, reason: input.reason, at: this.#tick() });
-    return { outcome: 'EXECUTED', trade: applyEvents(trade, [event]), events: [event] };
+    return { outcome: 'EXECUTED', trade: applyEvents(trade, [event]), events: [event], alerts: [] };
   }
 
   async cancelProtection(input: { trade: Trade; reason: string }): Promise<OmsResult> {
     const orders = input.trade.orders.map((o): OrderRef => (o.role !== 'ENTRY' && o.status === 'OPEN' ? { ...o, status: 'CANCELLED' } : o));
-    return { outcome: 'EXECUTED', trade: { ...input.trade, orders }, events: [] };
+    return { outcome: 'EXECUTED', trade: { ...input.trade, orders }, events: [], alerts: [] };
   }
 
   async watchOrders(input: { trade: Trade }): Promise<void> {
@@ -323,7 +319,7 @@ function protectionOrders(trade: Trade, quantity: number, stop: number, targets:
 }
 
 function rejected(code: string, reason: string): OmsResult {
-  return { outcome: 'REJECTED', trade: null, events: [], rejection: { stage: 'oms', code, reason } };
+  return { outcome: 'REJECTED', trade: null, events: [], alerts: [], rejection: { stage: 'oms', code, reason } };
 }
 
 // ---- strategist answers ----------------------------------------------------------------------

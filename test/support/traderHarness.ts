@@ -1,9 +1,9 @@
 import { after, before } from 'node:test';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { traderWorkflowId } from '../../src/workflows/ids';
-import { stateQuery } from '../../src/workflows/signals';
-import type { SymbolTraderState } from '../../src/workflows/state';
+import { traderWorkflowId } from '../../src/contract/ids';
+import { stateQuery } from '../../src/contract/signals';
+import type { SymbolTraderState } from '../../src/contract/traderState';
 import type { symbolTrader } from '../../src/workflows/symbolTrader';
 import { timeSkippingEnv } from './temporalEnv';
 import type { ExchangeModel } from './temporalExchange';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openTradePnl, STATUS_COLUMNS, statusRow } from '../../src/cli/status';
 import type { Trade } from '../../src/domain/trade';
-import type { SymbolTraderState } from '../../src/workflows/state';
+import type { SymbolTraderState } from '../../src/contract/traderState';
 
 const active: Trade = {
   id: 'T-BTCUSDT-000003',

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanText, formatNumber, toCsvFields, validateEntry, TRADE_LOG_COLUMNS, type TradeLogEntry } from '../../src/journal/rows';
+import { cleanText, formatNumber, toCsvFields, validateEntry, TRADE_LOG_COLUMNS, type TradeLogRow } from '../../src/journal/rows';
 
-const base: TradeLogEntry = { rowId: 'trader-BTCUSDT:1:decision', time: Date.UTC(2021, 0, 2, 3, 4, 5), symbol: 'BTCUSDT', kind: 'DECISION' };
+const base: TradeLogRow = { id: 'trader-BTCUSDT:1:decision', at: Date.UTC(2021, 0, 2, 3, 4, 5), symbol: 'BTCUSDT', kind: 'DECISION', detail: '' };
 
 test('fields follow the column order, time is ISO UTC, targets are slash separated, row_id last', () => {
   const fields = toCsvFields({
@@ -51,9 +51,9 @@ test('secrets are masked wherever they appear; control characters become spaces'
 });
 
 test('bad entries are refused with what and where', () => {
-  assert.throws(() => validateEntry({ ...base, rowId: '' }, 'row 3'), /row 3: rowId must be a non-empty string/);
-  assert.throws(() => validateEntry({ ...base, rowId: 'a,b' }, 'row 0'), /must not contain newlines, commas or quotes/);
+  assert.throws(() => validateEntry({ ...base, id: '' }, 'row 3'), /row 3: rowId must be a non-empty string/);
+  assert.throws(() => validateEntry({ ...base, id: 'a,b' }, 'row 0'), /must not contain newlines, commas or quotes/);
   assert.throws(() => validateEntry({ ...base, kind: 'FILL' as never }, 'row 1'), /kind "FILL" is not one of DECISION/);
-  assert.throws(() => validateEntry({ ...base, time: Number.NaN }, 'row 2'), /time must be epoch milliseconds/);
+  assert.throws(() => validateEntry({ ...base, at: Number.NaN }, 'row 2'), /time must be epoch milliseconds/);
   assert.throws(() => validateEntry({ ...base, symbol: '' }, 'row 2'), /symbol is required/);
 });

@@ -1,4 +1,5 @@
-import type { StrategistDecision, TradeLogRow } from '../activities/types';
+import type { TradeLogRow } from '../domain/tradeLogRow';
+import type { StrategistDecision } from './results';
 import type { AiCommand } from '../domain/commands';
 import type { Trade, TradeStatus } from '../domain/trade';
 

@@ -18,3 +18,7 @@ export interface OrderMonitorInput {
   /** set by continue-as-new only */
   state?: OrderMonitorState;
 }
+
+/** the monitor's workflow type name and signature, for starting it from outside (signal-with-start) */
+export const ORDER_MONITOR_WORKFLOW_TYPE = 'orderMonitor';
+export type OrderMonitorWorkflow = (input?: OrderMonitorInput) => Promise<void>;

@@ -1,8 +1,8 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { TradeEvent } from '../domain/events';
 import type { Trade } from '../domain/trade';
-import type { OrderMonitorState } from './orderMonitorState';
-import type { CancelOrderSignal, StopSignal, SymbolTraderState } from './state';
+import type { OrderMonitorState } from './monitorState';
+import type { CancelOrderSignal, StopSignal, SymbolTraderState } from './traderState';
 
 /**
  * Signal and query names are what `temporal workflow signal --name ...` and the CLI use: keep them.
