@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Timeframe } from '../config/schema';
 import type { OrderMonitorInput } from '../contract/monitorState';
 import type { RiskLimits } from '../domain/risk';
-import type { ExchangeGateway } from '../exchange/gateway';
+import type { ExchangePort, MarketDataPort } from '../exchange/port';
 import type { TradeLog } from '../journal/tradeLog';
 import type { Strategist } from '../strategist/strategist';
 
@@ -12,7 +12,7 @@ import type { Strategist } from '../strategist/strategist';
  * them; activity inputs never carry credentials.
  */
 export interface ActivityDeps {
-  gateway: ExchangeGateway;
+  gateway: ExchangePort & MarketDataPort;
   strategist: Strategist;
   tradeLog: TradeLog;
   /** the config's timeframes (first is the cycle's own) and risk limits */

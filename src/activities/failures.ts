@@ -1,6 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import ccxt from 'ccxt';
-import { classifyExchangeError, ExchangeRejection, scrubSecrets } from '../exchange/errors';
+import { classifyExchangeError, isPermanentRefusal, scrubSecrets } from '../exchange/errors';
 
 /**
  * The activities' error policy for Temporal, in one place.
@@ -51,11 +50,6 @@ export function activityFailure(step: string, err: unknown, scrub: Scrub): Appli
   return ApplicationFailure.create({ message, type: c.kind, nonRetryable: isPermanentRefusal(err) });
 }
 
-/** the exchange understood the request and said no: the same request gets the same answer */
-export function isPermanentRefusal(err: unknown): boolean {
-  if (err instanceof ExchangeRejection) return true;
-  return err instanceof ccxt.ExchangeError && !classifyExchangeError(err).retryable;
-}
 
 /** Runs one activity step, turning any escaped error into the scrubbed failure above. */
 export async function runStep<T>(step: string, scrub: Scrub, work: () => Promise<T>): Promise<T> {

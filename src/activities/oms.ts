@@ -2,12 +2,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { AiCommand } from '../domain/commands';
 import { canonicalSymbol } from '../domain/symbols';
 import { isOpen, type OrderRef, type Trade } from '../domain/trade';
-import { classifyExchangeError } from '../exchange/errors';
+import { classifyExchangeError, isPermanentRefusal } from '../exchange/errors';
 import * as oms from '../oms';
 import type { OmsContext } from '../oms';
 import type { OmsResult } from '../domain/omsResult';
 import type { ActivityDeps } from './deps';
-import { isPermanentRefusal, makeScrub, runStep, type Scrub } from './failures';
+import { makeScrub, runStep, type Scrub } from './failures';
 import { withHeartbeat } from './heartbeat';
 
 /**

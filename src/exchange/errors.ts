@@ -66,6 +66,12 @@ function errorName(err: unknown): string {
   return 'Error';
 }
 
+/** the exchange understood the request and said no: the same request gets the same answer */
+export function isPermanentRefusal(err: unknown): boolean {
+  if (err instanceof ExchangeRejection) return true;
+  return err instanceof ccxt.ExchangeError && !classifyExchangeError(err).retryable;
+}
+
 export function classifyExchangeError(err: unknown): ExchangeErrorClass {
   const message = scrubSecrets(err instanceof Error ? err.message : String(err));
   if (err instanceof ExchangeRejection) return { retryable: false, kind: err.kind, message };

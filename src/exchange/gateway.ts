@@ -5,19 +5,20 @@ import { ExchangeRejection, isOrderNotFound, scrubSecrets } from './errors';
 import { toBalances, toBookSide, toCandle, toExchangeOrder, toFill, toOrderList, toTicker, type Raw } from './gateway/mapping';
 import { isUnknownListError, ocoParams, otocoParams, type BinanceOrderListApi } from './gateway/orderLists';
 import { Retrier, type GatewayOptions } from './gateway/retry';
+import type { ExchangePort, MarketDataPort } from './port';
 import type { Balance, ExchangeFill, ExchangeOrder, ExchangeOrderList, OcoRequest, OrderSide, OtocoRequest } from './types';
 
 export { toExchangeOrder } from './gateway/mapping';
 export { DEFAULT_RETRY, type GatewayOptions, type RetryPolicy } from './gateway/retry';
 
 /**
- * The gateway: every exchange call of the system goes through here, over ONE shared ccxt instance
+ * The ccxt adapter of the exchange port (port.ts): every exchange call of the system goes through here, over ONE shared ccxt instance
  * (see ccxtClient.ts). It speaks the domain's words (canonical symbols, numbers, client ids) and
  * hides ccxt and Binance. Prices and amounts always go out through ccxt's precision helpers.
  * Retries and the adoption of writes that may have landed are gateway/retry.ts; the mapping of
  * ccxt's answers is gateway/mapping.ts; the OCO / OTOCO request shapes are gateway/orderLists.ts.
  */
-export class ExchangeGateway {
+export class ExchangeGateway implements ExchangePort, MarketDataPort {
   private readonly retrier: Retrier;
   private marketsLoaded: Promise<unknown> | null = null;
 

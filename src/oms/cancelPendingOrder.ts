@@ -1,7 +1,7 @@
 import type { CancelOrderCommand } from '../domain/commands';
 import type { TradeEvent } from '../domain/events';
 import type { Trade } from '../domain/trade';
-import type { ExchangeGateway } from '../exchange/gateway';
+import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
 import { entryClientId, otocoListClientId } from './clientIds';
 import { applyEvents } from './applyEvents';
@@ -49,7 +49,7 @@ export async function cancelPendingOrder(command: CancelOrderCommand, trade: Tra
  * entry is left alone: its list has become the position's live protection.
  */
 export async function cancelEntry(
-  gateway: ExchangeGateway,
+  gateway: ExchangePort,
   trade: Trade,
   reason: string,
 ): Promise<{ order: ExchangeOrder | null; events: TradeEvent[] }> {

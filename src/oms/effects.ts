@@ -1,7 +1,7 @@
 import type { TradeEvent } from '../domain/events';
 import type { TradeEffect } from '../domain/stateMachine';
 import type { Trade } from '../domain/trade';
-import type { ExchangeGateway } from '../exchange/gateway';
+import type { ExchangePort } from '../exchange/port';
 import { applyEvents } from './applyEvents';
 import { cancelEntry } from './cancelPendingOrder';
 import { cancelProtectionAndReadFills, ensureProtection } from './protection';
@@ -14,7 +14,7 @@ import type { ProtectionSettings } from './types';
  * the workflow to apply like any order event) and the trade with them applied.
  */
 export async function carryOutEffects(
-  gateway: ExchangeGateway,
+  gateway: ExchangePort,
   trade: Trade,
   effects: readonly TradeEffect[],
   opts: { protection?: Partial<ProtectionSettings> } = {},

@@ -1,8 +1,7 @@
-import ccxt from 'ccxt';
 import type { AiCommand } from '../domain/commands';
 import { validateCommand } from '../domain/validation';
 import { isOpen } from '../domain/trade';
-import { classifyExchangeError, ExchangeRejection } from '../exchange/errors';
+import { classifyExchangeError, isPermanentRefusal } from '../exchange/errors';
 import { cancelPendingOrder } from './cancelPendingOrder';
 import { modifyActiveTrade } from './modifyActiveTrade';
 import { placeTradePlan } from './placeTradePlan';
@@ -46,7 +45,7 @@ export async function executeAiCommand(command: AiCommand, ctx: OmsContext): Pro
     }
   } catch (err) {
     const c = classifyExchangeError(err);
-    if (c.retryable || !(err instanceof ExchangeRejection || err instanceof ccxt.ExchangeError)) throw err;
+    if (!isPermanentRefusal(err)) throw err;
     return { outcome: 'REJECTED', trade: ctx.trade, events: [], rejection: { code: `EXCHANGE_${c.kind.toUpperCase()}`, reason: c.message }, alerts: [] };
   }
 }

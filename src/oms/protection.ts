@@ -5,7 +5,7 @@ import { tradeQuantities } from '../domain/stateMachine';
 import type { OrderRef, Trade } from '../domain/trade';
 import type { MarketLimits } from '../domain/market';
 import { classifyExchangeError, ExchangeRejection } from '../exchange/errors';
-import type { ExchangeGateway } from '../exchange/gateway';
+import type { ExchangePort } from '../exchange/port';
 import {
   entryClientId,
   listIdOfLeg,
@@ -83,7 +83,7 @@ export interface ProtectionOutcome {
 }
 
 export async function ensureProtection(
-  gateway: ExchangeGateway,
+  gateway: ExchangePort,
   trade: Trade,
   opts: EnsureProtectionOptions = {},
 ): Promise<ProtectionOutcome> {
@@ -239,7 +239,7 @@ export async function ensureProtection(
 }
 
 async function closeUnprotected(
-  gateway: ExchangeGateway,
+  gateway: ExchangePort,
   trade: Trade,
   quantity: number,
   generation: number,
@@ -335,7 +335,7 @@ function mergeRefs(existing: OrderRef[], placed: OrderRef[]): OrderRef[] {
 }
 
 /** cancels every open protective list of the trade (in parallel: one round trip) */
-export async function cancelProtection(gateway: ExchangeGateway, trade: Trade, lists?: readonly string[]): Promise<string[]> {
+export async function cancelProtection(gateway: ExchangePort, trade: Trade, lists?: readonly string[]): Promise<string[]> {
   const open = ordersOfTrade(await gateway.fetchOpenOrders(trade.symbol), trade);
   const ids = lists ?? protectionRefsFromOrders(open).map((r) => r.clientOrderId);
   // OTOCO pair still waiting for its entry is cancelled with the entry, not here
@@ -350,7 +350,7 @@ export async function cancelProtection(gateway: ExchangeGateway, trade: Trade, l
  * it OPEN, and it is read too.
  */
 export async function cancelProtectionAndReadFills(
-  gateway: ExchangeGateway,
+  gateway: ExchangePort,
   trade: Trade,
   lists?: readonly string[],
 ): Promise<{ cancelled: string[]; events: TradeEvent[] }> {
@@ -367,7 +367,7 @@ export async function cancelProtectionAndReadFills(
  * landed): the trade's refs to them are replaced, so the tracker would not look at them again.
  * Called after the replacement is placed, so it never lengthens the time without a stop.
  */
-export async function exitFillsOfLists(gateway: ExchangeGateway, trade: Trade, lists: readonly string[]): Promise<TradeEvent[]> {
+export async function exitFillsOfLists(gateway: ExchangePort, trade: Trade, lists: readonly string[]): Promise<TradeEvent[]> {
   const applied = new Set(trade.appliedEventIds ?? []);
   const legs = lists.flatMap((l) => [takeProfitLegId(l), stopLegId(l)]);
   const perLeg = await Promise.all(

@@ -1,7 +1,7 @@
 import type { TradeEvent } from '../domain/events';
 import { tradeQuantities } from '../domain/stateMachine';
 import { isOpen, type OrderRef, type Trade } from '../domain/trade';
-import type { ExchangeGateway } from '../exchange/gateway';
+import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
 import { tradeSequenceOf } from '../domain/newTrade';
 import { applyEvents } from './applyEvents';
@@ -78,7 +78,7 @@ export interface ReconcileOptions {
   protection?: Partial<ProtectionSettings>;
 }
 
-export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly Trade[], opts: ReconcileOptions = {}): Promise<ReconcileReport> {
+export async function reconcile(gateway: ExchangePort, believedOpen: readonly Trade[], opts: ReconcileOptions = {}): Promise<ReconcileReport> {
   const report: ReconcileReport = {
     at: Date.now(),
     events: [],
@@ -217,7 +217,7 @@ export async function reconcile(gateway: ExchangeGateway, believedOpen: readonly
  * grow, so the newest orders carry the highest. Trade keys that are hashes (symbols too long for a
  * readable client id) carry no sequence and are not counted.
  */
-async function highestSequence(gateway: ExchangeGateway, symbol: string, known: ReadonlyArray<{ clientOrderId: string }>): Promise<number> {
+async function highestSequence(gateway: ExchangePort, symbol: string, known: ReadonlyArray<{ clientOrderId: string }>): Promise<number> {
   let highest = 0;
   for (const o of [...known, ...(await gateway.fetchOrderHistory(symbol))]) {
     const key = parseClientId(o.clientOrderId)?.key;
@@ -227,7 +227,7 @@ async function highestSequence(gateway: ExchangeGateway, symbol: string, known: 
   return highest;
 }
 
-async function openOrdersOf(gateway: ExchangeGateway, symbols?: string[]): Promise<ExchangeOrder[]> {
+async function openOrdersOf(gateway: ExchangePort, symbols?: string[]): Promise<ExchangeOrder[]> {
   if (!symbols) return gateway.fetchOpenOrders();
   const all: ExchangeOrder[] = [];
   for (const s of symbols) all.push(...(await gateway.fetchOpenOrders(s)));

@@ -3,7 +3,7 @@ import { exactDifference } from '../domain/precision';
 import { roundToStep } from '../domain/sizing';
 import { tradeQuantities } from '../domain/stateMachine';
 import type { OrderRef, Trade } from '../domain/trade';
-import type { ExchangeGateway } from '../exchange/gateway';
+import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
 import { applyEvents } from './applyEvents';
 import { entryClientId, listIdOfLeg, otocoListClientId, parseClientId } from './clientIds';
@@ -50,7 +50,7 @@ export interface RecoverOptions {
  * @param resting our open orders with that key (what reconciliation found nobody owns)
  */
 export async function recoverTrade(
-  gateway: ExchangeGateway,
+  gateway: ExchangePort,
   key: string,
   symbol: string,
   resting: readonly ExchangeOrder[],
@@ -179,7 +179,7 @@ function levelsOf(orders: readonly ExchangeOrder[]): { stopLossPrice: number; ta
 
 /** the trade's history as events, with the ids order tracking gives them, in the order it happened */
 async function factsOf(
-  gateway: ExchangeGateway,
+  gateway: ExchangePort,
   trade: Trade,
   entry: ExchangeOrder,
   history: readonly ExchangeOrder[],
@@ -211,7 +211,7 @@ async function factsOf(
   return events.sort((a, b) => a.at - b.at || rankOf(a) - rankOf(b) || a.eventId.localeCompare(b.eventId));
 }
 
-async function cancelAll(gateway: ExchangeGateway, symbol: string, resting: readonly ExchangeOrder[], result: RecoveryResult, reason: string) {
+async function cancelAll(gateway: ExchangePort, symbol: string, resting: readonly ExchangeOrder[], result: RecoveryResult, reason: string) {
   const lists = new Set<string>();
   for (const o of resting) {
     if (o.status !== 'OPEN') continue;

@@ -1,6 +1,6 @@
 import type { TradeEvent } from '../domain/events';
 import { isOpen, type Trade } from '../domain/trade';
-import type { ExchangeGateway } from '../exchange/gateway';
+import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
 import { entryClientId, parseClientId, stopLegId, takeProfitLegId } from './clientIds';
 import { entryEventForFill, exitEventForFill, ordersOfTrade } from './exchangeView';
@@ -25,7 +25,7 @@ export class OrderTracker {
   /** clientOrderId -> "<status>:<filled>" as last seen */
   private readonly seen = new Map<string, string>();
 
-  constructor(private readonly gateway: ExchangeGateway) {}
+  constructor(private readonly gateway: ExchangePort) {}
 
   async trackOrders(openTrades: readonly Trade[]): Promise<TradeEvent[]> {
     const bySymbol = new Map<string, Trade[]>();
@@ -107,6 +107,6 @@ function watchedClientIds(trade: Trade, onBook: ReadonlyMap<string, ExchangeOrde
 }
 
 /** one-shot tracking with a fresh tracker (what a restarted monitor does) */
-export function trackOrders(gateway: ExchangeGateway, openTrades: readonly Trade[]): Promise<TradeEvent[]> {
+export function trackOrders(gateway: ExchangePort, openTrades: readonly Trade[]): Promise<TradeEvent[]> {
   return new OrderTracker(gateway).trackOrders(openTrades);
 }

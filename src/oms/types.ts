@@ -1,6 +1,6 @@
 import type { RiskLimits } from '../domain/risk';
 import type { Trade } from '../domain/trade';
-import type { ExchangeGateway } from '../exchange/gateway';
+import type { ExchangePort } from '../exchange/port';
 
 /** How protective orders are shaped. */
 export interface ProtectionSettings {
@@ -19,7 +19,7 @@ export interface ProtectionSettings {
 export const DEFAULT_PROTECTION: ProtectionSettings = { stopType: 'STOP_LOSS', stopLimitSlippage: 0.005 };
 
 export interface OmsContext {
-  gateway: ExchangeGateway;
+  gateway: ExchangePort;
   /** canonical symbol of the cycle */
   symbol: string;
   /** the symbol's current trade (open or not), as the workflow holds it */
