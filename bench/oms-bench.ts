@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimulator, type SimulatorHandle } from '../src/exchange/simulator';
+import { startSimulator, type SimulatorHandle } from '../src/simulator';
 import { createCcxtBinance } from '../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../src/exchange/gateway';
 import type { AiCommand } from '../src/domain/commands';

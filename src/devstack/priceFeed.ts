@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { PriceFeedSpec } from '../exchange/simulator/types';
+import type { PriceFeedSpec } from '../simulator/types';
 import { candleFilePath } from '../marketdata/candleFile';
 
 /**

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { TradingConfig } from '../config/schema';
 import { closeSharedCcxt, credentialsFromEnv, paperCredentials } from '../exchange/ccxtClient';
-import { startSimulator, type SimulatorHandle } from '../exchange/simulator';
+import { startSimulator, type SimulatorHandle } from '../simulator';
 import { startTraders } from '../cli/traders';
 import { buildActivityDeps, createWorker } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';

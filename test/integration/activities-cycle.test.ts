@@ -10,7 +10,7 @@ import type { TradeLogRow } from '../../src/domain/tradeLogRow';
 import { RiskConfig } from '../../src/config/schema';
 import { createCcxtBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../../src/exchange/gateway';
-import { startSimulator, type SimulatorHandle } from '../../src/exchange/simulator';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { openTradeLog, readTradeLog } from '../../src/journal/tradeLog';
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
 import { LlmStrategist } from '../../src/strategist/llmStrategist';

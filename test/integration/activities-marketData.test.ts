@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { marketDataActivities } from '../../src/activities/marketData';
 import { createCcxtBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../../src/exchange/gateway';
-import { startSimulator, type SimulatorHandle } from '../../src/exchange/simulator';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { readCandleFile, sharedCandlesDir, indexAtOrBefore } from '../../src/marketdata/candleFile';
 import { computeIndicators } from '../../src/strategist/marketSnapshot';
 

@@ -8,7 +8,7 @@ import type { AiCommand } from '../../src/domain/commands';
 import type { Trade } from '../../src/domain/trade';
 import { createCcxtBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../../src/exchange/gateway';
-import { startSimulator, type SimulatorHandle } from '../../src/exchange/simulator';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { belongsTo } from '../../src/oms';
 
 function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {

@@ -7,7 +7,7 @@ import { RiskConfig } from '../../src/config/schema';
 import type { Trade } from '../../src/domain/trade';
 import { createCcxtBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../../src/exchange/gateway';
-import { startSimulator, type SimulatorHandle } from '../../src/exchange/simulator';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { applyEvents } from '../../src/oms';
 import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
 import { timeSkippingEnv } from '../support/temporalEnv';

@@ -9,7 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config/load';
 import { paperCredentials, closeSharedCcxt } from '../../src/exchange/ccxtClient';
-import { startSimulator, type SimulatorHandle } from '../../src/exchange/simulator';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { freePort } from '../../src/devstack/freePort';
 import { PROJECT_ROOT, type TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { candleFilePath, sharedCandlesDir } from '../../src/marketdata/candleFile';

@@ -1,4 +1,4 @@
-import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/exchange/simulator';
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
 import { createCcxtBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway, type GatewayOptions } from '../../src/exchange/gateway';
 import type { RiskConfig } from '../../src/config/schema';

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import ccxt from 'ccxt';
-import { createCcxtForSimulator } from '../../src/exchange/simulator/ccxtForSimulator';
+import { createCcxtForSimulator } from '../../src/simulator/ccxtForSimulator';
 import { API_KEY, API_SECRET, simTestBed, type SimTestBed } from '../support/simulator';
 
 async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, msg?: RegExp) {

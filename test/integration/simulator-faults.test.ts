@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ccxt from 'ccxt';
-import { createCcxtForSimulator } from '../../src/exchange/simulator/ccxtForSimulator';
+import { createCcxtForSimulator } from '../../src/simulator/ccxtForSimulator';
 import { API_KEY, API_SECRET, simTestBed, type SimTestBed } from '../support/simulator';
 
 const SYMBOL = 'BTC/USDT';

@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { candleFilePath, readCandleFile, sharedCandlesDir } from '../../src/marketdata/candleFile';
-import { startSimulator } from '../../src/exchange/simulator';
-import { createCcxtForSimulator } from '../../src/exchange/simulator/ccxtForSimulator';
+import { startSimulator } from '../../src/simulator';
+import { createCcxtForSimulator } from '../../src/simulator/ccxtForSimulator';
 import { API_KEY, API_SECRET, tempDir, writeCandles } from '../support/simulator';
 import { paperCredentials } from '../../src/exchange/ccxtClient';
 
@@ -157,7 +157,7 @@ describe('simulator: command line', () => {
   it('starts standalone, answers ping, and saves its state on SIGTERM', async () => {
     const dir = tempDir('sim-cli-');
     const state = join(dir, 'state.json');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/exchange/simulator/main.ts', '--port', '0', '--synthetic', '5', '--speed', '0', '--state', state], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/simulator/main.ts', '--port', '0', '--synthetic', '5', '--speed', '0', '--state', state], {
       cwd: new URL('../..', import.meta.url).pathname,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSimulator, type SimulatorOptions } from '../../src/exchange/simulator';
-import { createCcxtForSimulator } from '../../src/exchange/simulator/ccxtForSimulator';
+import { startSimulator, type SimulatorOptions } from '../../src/simulator';
+import { createCcxtForSimulator } from '../../src/simulator/ccxtForSimulator';
 import { API_KEY, API_SECRET, tempDir } from '../support/simulator';
 
 const SYMBOL = 'BTC/USDT';

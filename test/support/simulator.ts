@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/exchange/simulator';
-import { createCcxtForSimulator } from '../../src/exchange/simulator/ccxtForSimulator';
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
+import { createCcxtForSimulator } from '../../src/simulator/ccxtForSimulator';
 
 export const API_KEY = 'test-key';
 export const API_SECRET = 'test-secret';

@@ -1,4 +1,4 @@
-import type { Candle } from '../../domain/market';
+import type { Candle } from '../domain/market';
 
 /** Where the simulator's prices come from. */
 export type PriceFeedSpec =

@@ -1,4 +1,4 @@
-import type { Candle } from '../../domain/market';
+import type { Candle } from '../domain/market';
 import type { EngineParts } from './engineTypes';
 import { firesOnFall, isConditional, isOpen } from './orderRules';
 import type { SimOrder } from './types';

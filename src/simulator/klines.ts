@@ -1,4 +1,4 @@
-import type { Candle } from '../../domain/market';
+import type { Candle } from '../domain/market';
 import { BinanceError } from './errors';
 import { fmt } from './markets';
 import type { ApiContext } from './route';

@@ -1,4 +1,4 @@
-import type { Candle } from '../../domain/market';
+import type { Candle } from '../domain/market';
 import { BinanceError, invalidSymbol, mandatory } from './errors';
 import { marketSpec, round8, type MarketSpec } from './markets';
 import { firesOnFall } from './orderRules';

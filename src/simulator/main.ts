@@ -1,13 +1,13 @@
 #!/usr/bin/env -S node --import tsx
 /**
  * Runs the simulator standalone for paper trading:
- *   npx tsx src/exchange/simulator/main.ts --state data/simulator.json --candles-dir ../shared/data/candles --speed 1
+ *   npx tsx src/simulator/main.ts --state data/simulator.json --candles-dir ../shared/data/candles --speed 1
  * Point ccxt at the printed URL (see ccxtForSimulator.ts). The paper account's key and secret come
  * from SIM_API_KEY / SIM_API_SECRET (defaults: "paper-api-key" / "paper-api-secret", the same as the gateway's paperCredentials).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync } from 'node:fs';
-import { candleFilePath, sharedCandlesDir } from '../../marketdata/candleFile';
+import { candleFilePath, sharedCandlesDir } from '../marketdata/candleFile';
 import { startSimulator } from './index';
 import type { PriceFeedSpec } from './types';
 

@@ -1,4 +1,4 @@
-import type { Candle } from '../../domain/market';
+import type { Candle } from '../domain/market';
 import { matchCandle } from './candleMatching';
 import type { EngineConfig, EngineParts, ListRef, NewOco, NewOrder, NewOtoco, OrderRef } from './engineTypes';
 import { orderDoesNotExist, unknownOrderSent } from './errors';

@@ -1,5 +1,5 @@
-import type { Candle } from '../../domain/market';
-import { indexAtOrBefore, readCandleFile } from '../../marketdata/candleFile';
+import type { Candle } from '../domain/market';
+import { indexAtOrBefore, readCandleFile } from '../marketdata/candleFile';
 import type { PriceFeedSpec } from './types';
 
 /**
