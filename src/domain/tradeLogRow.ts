@@ -11,7 +11,7 @@ export type TradeLogKind = (typeof TRADE_LOG_KINDS)[number];
 export interface TradeLogRow {
   /**
    * Deterministic and unique, never random: `${workflowId}:${firstExecutionRunId}:${n}` for the
-   * workflow's rows (src/workflows/tradeLog.ts). Appending a row whose id is already in the file
+   * workflow's rows (src/workflows/tradeLogOutbox.ts). Appending a row whose id is already in the file
    * writes nothing, so a retried activity never duplicates one.
    */
   id: string;

@@ -5,7 +5,7 @@ import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
 import { entryClientId, otocoListClientId } from './clientIds';
 import { applyEvents } from './applyEvents';
-import { entryEventForFill } from './exchangeView';
+import { entryEndedEvent, entryEndOf, entryEventForFill } from './exchangeView';
 import { ensureProtection } from './protection';
 import type { OmsContext, OmsResult } from './types';
 
@@ -68,13 +68,7 @@ export async function cancelEntry(
 
   if (!order) {
     // the exchange never had it: nothing can fill any more
-    const event: TradeEvent = {
-      type: 'ENTRY_CANCELLED',
-      eventId: `${entryId}:unknown`,
-      tradeId: trade.id,
-      reason: `${reason} (the exchange has no entry order ${entryId})`,
-      at: Date.now(),
-    };
+    const event = entryEndedEvent(trade, entryId, 'unknown', `${reason} (the exchange has no entry order ${entryId})`, Date.now());
     return { order, events: trade.appliedEventIds?.includes(event.eventId) ? [] : [event] };
   }
   if (order.status === 'OPEN') {
@@ -90,12 +84,8 @@ export async function cancelEntry(
       if (!applied.has(e.eventId)) events.push(e);
     }
   }
-  const ended: TradeEvent | null =
-    order.status === 'EXPIRED'
-      ? { type: 'ENTRY_EXPIRED', eventId: `${entryId}:expired`, tradeId: trade.id, at: order.updatedAt }
-      : order.status === 'CANCELLED' || order.status === 'REJECTED'
-        ? { type: 'ENTRY_CANCELLED', eventId: `${entryId}:canceled`, tradeId: trade.id, reason, at: order.updatedAt }
-        : null;
+  const how = entryEndOf(order);
+  const ended = how ? entryEndedEvent(trade, entryId, how, reason, order.updatedAt) : null;
   if (ended && !applied.has(ended.eventId)) events.push(ended);
   return { order, events };
 }

@@ -155,3 +155,31 @@ export function entryEventForFill(trade: Trade, order: ExchangeOrder, fill: Exch
     ...(order.status === 'FILLED' ? { entryComplete: true } : {}),
   };
 }
+
+/**
+ * How an entry order ended, from its status on the exchange: 'expired', 'canceled' (cancelled or
+ * rejected), or null while it may still fill (open) or filled completely.
+ */
+export function entryEndOf(order: ExchangeOrder): 'expired' | 'canceled' | null {
+  if (order.status === 'EXPIRED') return 'expired';
+  if (order.status === 'CANCELLED' || order.status === 'REJECTED') return 'canceled';
+  return null;
+}
+
+/**
+ * The one builder of "entry ended" events. The event id is `<entry client id>:<how>` and is the
+ * dedupe key: the same end of the same entry always gets the same id, whoever notices it first
+ * (the monitor, a cancel, protection, reconciliation or recovery). 'unknown': the exchange never
+ * had the entry, so nothing can fill any more.
+ */
+export function entryEndedEvent(
+  trade: Trade,
+  entryId: string,
+  how: 'expired' | 'canceled' | 'unknown',
+  reason: string,
+  at: number,
+): TradeEvent {
+  const eventId = `${entryId}:${how}`;
+  if (how === 'expired') return { type: 'ENTRY_EXPIRED', eventId, tradeId: trade.id, at };
+  return { type: 'ENTRY_CANCELLED', eventId, tradeId: trade.id, reason, at };
+}

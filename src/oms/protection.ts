@@ -18,6 +18,7 @@ import {
 import {
   baseAsset,
   currentGeneration,
+  entryEndedEvent,
   exitEventForFill,
   exitSide,
   nextChunk,
@@ -101,13 +102,15 @@ export async function ensureProtection(
     await gateway.cancelOrderList(trade.symbol, otocoListClientId(trade.id));
     const ended = await gateway.findOrder(trade.symbol, entry.clientOrderId);
     if (ended && ended.status !== 'OPEN') {
-      events.push({
-        type: ended.status === 'EXPIRED' ? 'ENTRY_EXPIRED' : 'ENTRY_CANCELLED',
-        eventId: `${entry.clientOrderId}:${ended.status === 'EXPIRED' ? 'expired' : 'canceled'}`,
-        tradeId: trade.id,
-        ...(ended.status === 'EXPIRED' ? {} : { reason: 'remainder of a partly filled OTOCO entry cancelled so the filled part is protected at once' }),
-        at: ended.updatedAt,
-      } as TradeEvent);
+      events.push(
+        entryEndedEvent(
+          trade,
+          entry.clientOrderId,
+          ended.status === 'EXPIRED' ? 'expired' : 'canceled',
+          'remainder of a partly filled OTOCO entry cancelled so the filled part is protected at once',
+          ended.updatedAt,
+        ),
+      );
       alerts.push(
         `${trade.id}: entry partly filled (${ended.filled} of ${ended.quantity}); the OTOCO waits for a full fill, so its remainder was cancelled and the filled part is protected by its own OCO`,
       );

@@ -7,7 +7,7 @@ import { tradeSequenceOf } from '../domain/newTrade';
 import { applyEvents } from './applyEvents';
 import { entryClientId, parseClientId, tradeKey } from './clientIds';
 import { recoverTrade } from './recoverTrade';
-import { baseAsset } from './exchangeView';
+import { baseAsset, entryEndedEvent } from './exchangeView';
 import { ensureProtection } from './protection';
 import { OrderTracker } from './trackOrders';
 import type { ProtectionSettings } from './types';
@@ -147,13 +147,7 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
     if (trade.status === 'PENDING') {
       const entry = await gateway.findOrder(trade.symbol, entryClientId(trade.id));
       if (!entry) {
-        const event: TradeEvent = {
-          type: 'ENTRY_CANCELLED',
-          eventId: `${entryClientId(trade.id)}:unknown`,
-          tradeId: trade.id,
-          reason: 'reconciliation: the exchange has no entry order for this trade',
-          at: Date.now(),
-        };
+        const event = entryEndedEvent(trade, entryClientId(trade.id), 'unknown', 'reconciliation: the exchange has no entry order for this trade', Date.now());
         report.events.push(event);
         report.unknownTrades.push({ tradeId: trade.id, symbol: trade.symbol, status: trade.status, detail: `entry order ${entryClientId(trade.id)} does not exist on the exchange`, action: 'CANCELLED' });
         next.push(applyEvents(trade, [event]));

@@ -7,7 +7,7 @@ import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
 import { applyEvents } from './applyEvents';
 import { entryClientId, listIdOfLeg, otocoListClientId, parseClientId } from './clientIds';
-import { baseAsset, entryEventForFill, entryRef, exitEventForFill, protectionRefsFromOrders } from './exchangeView';
+import { baseAsset, entryEndedEvent, entryEndOf, entryEventForFill, entryRef, exitEventForFill, protectionRefsFromOrders } from './exchangeView';
 import { ensureProtection } from './protection';
 import type { ProtectionSettings } from './types';
 
@@ -189,13 +189,8 @@ async function factsOf(
   if (entry.filled > 0) {
     for (const f of await gateway.fetchOrderFills(trade.symbol, entry.exchangeOrderId)) events.push(entryEventForFill(trade, entry, f, amountStep));
   }
-  if (entry.status === 'CANCELLED' || entry.status === 'EXPIRED' || entry.status === 'REJECTED') {
-    events.push(
-      entry.status === 'EXPIRED'
-        ? { type: 'ENTRY_EXPIRED', eventId: `${entry.clientOrderId}:expired`, tradeId: trade.id, at: entry.updatedAt }
-        : { type: 'ENTRY_CANCELLED', eventId: `${entry.clientOrderId}:canceled`, tradeId: trade.id, reason: 'entry order ended on the exchange', at: entry.updatedAt },
-    );
-  }
+  const how = entryEndOf(entry);
+  if (how) events.push(entryEndedEvent(trade, entry.clientOrderId, how, 'entry order ended on the exchange', entry.updatedAt));
   const exits = history.filter((o) => {
     const p = parseClientId(o.clientOrderId);
     return o.filled > 0 && !!p && (p.leg.kind === 'close' || ((p.leg.kind === 'oco' || p.leg.kind === 'otoco') && p.leg.leg !== 'list'));

@@ -3,7 +3,7 @@ import { isOpen, type Trade } from '../domain/trade';
 import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
 import { entryClientId, parseClientId, stopLegId, takeProfitLegId } from './clientIds';
-import { entryEventForFill, exitEventForFill, ordersOfTrade } from './exchangeView';
+import { entryEndedEvent, entryEndOf, entryEventForFill, exitEventForFill, ordersOfTrade } from './exchangeView';
 
 /**
  * Order tracking by polling: given the open trades, report every fill, partial fill, cancel and
@@ -64,17 +64,10 @@ export class OrderTracker {
           if (event && !applied.has(event.eventId)) events.push(event);
         }
       }
-      if (cid === entryClientId(trade.id) && (order.status === 'CANCELLED' || order.status === 'EXPIRED' || order.status === 'REJECTED')) {
-        const expired = order.status === 'EXPIRED';
-        const event: TradeEvent = expired
-          ? { type: 'ENTRY_EXPIRED', eventId: `${cid}:expired`, tradeId: trade.id, at: order.updatedAt }
-          : {
-              type: 'ENTRY_CANCELLED',
-              eventId: `${cid}:canceled`,
-              tradeId: trade.id,
-              reason: order.status === 'REJECTED' ? 'the exchange rejected the entry order' : 'entry order cancelled on the exchange',
-              at: order.updatedAt,
-            };
+      const how = cid === entryClientId(trade.id) ? entryEndOf(order) : null;
+      if (how) {
+        const reason = order.status === 'REJECTED' ? 'the exchange rejected the entry order' : 'entry order cancelled on the exchange';
+        const event = entryEndedEvent(trade, cid, how, reason, order.updatedAt);
         if (!applied.has(event.eventId) && trade.entryEndedAt === undefined) events.push(event);
       }
       this.seen.set(cid, order.status === 'OPEN' ? `${order.status}:${order.filled}` : `DONE:${order.status}:${order.filled}`);

@@ -1,7 +1,7 @@
 import type { StrategistDecision } from '../contract/results';
 import { describeCommand } from './describe';
 import type { DecisionSummary, SymbolTraderState } from '../contract/traderState';
-import type { TradeLog } from './tradeLog';
+import type { TradeLogOutbox } from './tradeLogOutbox';
 
 /** a strategist's answer, or the workflow's own DO_NOTHING when a step failed */
 export type CycleDecision = Omit<StrategistDecision, 'source'> & { source: DecisionSummary['source'] };
@@ -18,7 +18,7 @@ export function failedDecision(code: string, reason: string): CycleDecision {
 /** the cycle's decision becomes the state's lastDecision and its trade log rows */
 export function recordDecision(
   state: SymbolTraderState,
-  tradeLog: TradeLog,
+  tradeLog: TradeLogOutbox,
   sequence: number,
   decision: CycleDecision,
   outcome?: DecisionSummary['outcome'],

@@ -14,7 +14,7 @@ import { SeenEvents } from './seenEvents';
 import { cancelOrderSignal, orderEventSignal, stateQuery, stopSignal } from '../contract/signals';
 import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
 import { checkInput, startingState } from './traderStart';
-import { TradeLog } from './tradeLog';
+import { TradeLogOutbox } from './tradeLogOutbox';
 import { TradeVisibility } from './tradeVisibility';
 
 export const DEFAULT_MAX_CYCLES_PER_RUN = 200;
@@ -33,7 +33,7 @@ type TradeResult = { trade: Trade | null; events: TradeEvent[]; alerts?: string[
 export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTraderState> {
   checkInput(input);
   const state = startingState(input);
-  const tradeLog = new TradeLog(state, input.state?.pendingRows ?? []);
+  const tradeLog = new TradeLogOutbox(state, input.state?.pendingRows ?? []);
   const journal = tradeLog.add.bind(tradeLog);
   const seen = new SeenEvents(state);
   const visibility = new TradeVisibility(state);

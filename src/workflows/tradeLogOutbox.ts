@@ -17,7 +17,7 @@ const UNWRITTEN_ROWS_LIMIT = 1000;
  * continue-as-new and is new for a fresh start of the same workflow id, whose numbering starts at 0
  * again; appendTradeLog skips ids it already wrote, so ids must never repeat.
  */
-export class TradeLog {
+export class TradeLogOutbox {
   #unwritten: TradeLogRow[];
   readonly #idPrefix: string;
 
