@@ -1,11 +1,10 @@
 /** The Order Management System: what activities call. */
 export { executeAiCommand } from './executeAiCommand';
 export { placeTradePlan } from './placeTradePlan';
-export { cancelPendingOrder, cancelEntry } from './cancelPendingOrder';
-export { carryOutEffects } from './effects';
+export { cancelPendingOrder } from './cancelPendingOrder';
 export { modifyActiveTrade } from './modifyActiveTrade';
 export { ensureProtection, cancelProtection, cancelProtectionAndReadFills, exitFillsOfLists, type EnsureProtectionOptions, type ProtectionOutcome } from './protection';
-export { OrderTracker, trackOrders, DEFAULT_TRACKING_INTERVAL_MS } from './trackOrders';
+export { OrderTracker, DEFAULT_TRACKING_INTERVAL_MS } from './trackOrders';
 export { reconcile, type ReconcileReport, type ReconcileOptions } from './reconcile';
 export { recoverTrade, type RecoveryResult, type RecoverOptions } from './recoverTrade';
 export { applyEvents } from './applyEvents';

@@ -98,8 +98,3 @@ function watchedClientIds(trade: Trade, onBook: ReadonlyMap<string, ExchangeOrde
   for (const cid of onBook.keys()) ids.add(cid);
   return [...ids];
 }
-
-/** one-shot tracking with a fresh tracker (what a restarted monitor does) */
-export function trackOrders(gateway: ExchangePort, openTrades: readonly Trade[]): Promise<TradeEvent[]> {
-  return new OrderTracker(gateway).trackOrders(openTrades);
-}

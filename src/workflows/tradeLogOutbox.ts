@@ -1,4 +1,4 @@
-import { ActivityFailure, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import type { TradeLogKind, TradeLogRow } from '../domain/tradeLogRow';
 import { tradeQuantities } from '../domain/stateMachine';
 import { averageEntryPrice, type Trade } from '../domain/trade';
@@ -51,7 +51,9 @@ export class TradeLogOutbox {
 
   async flush(): Promise<void> {
     if (this.#unwritten.length === 0) return;
-    const rows = this.#unwritten;
+    // a copy: a row added while the write is in flight must stay in the buffer for the next flush
+    // (aliasing the buffer would count it as written and drop it with the slice below)
+    const rows = [...this.#unwritten];
     try {
       await bookkeeping.appendTradeLog({ rows });
       this.#unwritten = this.#unwritten.slice(rows.length);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEvents, ensureProtection, executeAiCommand, OrderTracker, reconcile, trackOrders } from '../../src/oms';
+import { applyEvents, ensureProtection, executeAiCommand, OrderTracker, reconcile } from '../../src/oms';
 import { entryClientId, ocoListClientId, stopLegId, takeProfitLegId } from '../../src/oms/clientIds';
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { Trade } from '../../src/domain/trade';
@@ -30,16 +30,16 @@ describe('trackOrders', () => {
     assert.equal(new Set(events.map((e) => e.eventId)).size, 2);
     assert.deepEqual(await tracker.trackOrders([trade]), [], 'nothing new since the last look');
     // after a crash: a new tracker re-reads and produces the same ids (harmless duplicates)
-    const reread = await trackOrders(h.gateway, [trade]);
+    const reread = await new OrderTracker(h.gateway).trackOrders([trade]);
     assert.deepEqual(reread.map((e) => e.eventId), events.map((e) => e.eventId));
     // once applied, they are not reported again
-    assert.deepEqual(await trackOrders(h.gateway, [applyEvents(trade, events)]), []);
+    assert.deepEqual(await new OrderTracker(h.gateway).trackOrders([applyEvents(trade, events)]), []);
   });
 
   it('reports a cancel made outside the system, and target fills with their target index', async () => {
     const pending = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null, 5))).trade!;
     await h.gateway.cancelOrder('BTCUSDT', entryClientId(pending.id));
-    const cancelled = await trackOrders(h.gateway, [pending]);
+    const cancelled = await new OrderTracker(h.gateway).trackOrders([pending]);
     assert.deepEqual(cancelled.map((e) => [e.type, e.eventId]), [['ENTRY_CANCELLED', `${entryClientId(pending.id)}:canceled`]]);
     assert.equal(applyEvents(pending, cancelled).status, 'CANCELLED');
 
@@ -74,7 +74,7 @@ describe('trackOrders: expiry', () => {
         newClientOrderId: entryClientId(TRADE),
         timeInForce: 'IOC',
       });
-      const events = await trackOrders(h.gateway, [trade]);
+      const events = await new OrderTracker(h.gateway).trackOrders([trade]);
       assert.deepEqual(events.map((e) => [e.type, e.eventId]), [['ENTRY_EXPIRED', `${entryClientId(TRADE)}:expired`]]);
       assert.equal(applyEvents(trade, events).status, 'CANCELLED');
     } finally {

@@ -184,7 +184,7 @@ function spawnWorker(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   // the test process must never leave a worker behind, whatever happens to it
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  exited.then(() => process.removeListener('exit', killOnExit));
+  void exited.then(() => process.removeListener('exit', killOnExit));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void kill();
