@@ -12,6 +12,11 @@ RUN npm ci --include=dev --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json ./
 COPY src ./src
 COPY config ./config
+COPY scripts/bundle-workflows.ts ./scripts/
+
+# the workflow bundle is built once here, not by webpack at every worker start
+RUN node --import tsx scripts/bundle-workflows.ts /app/workflow-bundle.js
+ENV DE_WORKFLOW_BUNDLE=/app/workflow-bundle.js
 
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

@@ -33,7 +33,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: deps.taskQueue ?? TASK_QUEUE,
-    workflowsPath: WORKFLOWS_PATH,
+    // a bundle prebuilt by scripts/bundle-workflows.ts (the Docker image), else bundled at start
+    ...(process.env.DE_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.DE_WORKFLOW_BUNDLE } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(deps.activityDeps),
     // running activities get this long to finish on shutdown before they are cancelled
     shutdownGraceTime: '20s',

@@ -6,7 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { TradingConfig } from '../config/schema';
-import { closeSharedCcxt, credentialsFromEnv, paperCredentials } from '../exchange/ccxtClient';
+import { closeSharedCcxt, credentialsFromEnv, paperCredentials, tradingModeRefusal } from '../exchange/ccxtClient';
 import { startSimulator, type SimulatorHandle } from '../simulator';
 import { startTraders } from '../cli/traders';
 import { buildActivityDeps, createWorker } from '../worker';
@@ -40,18 +40,8 @@ export interface StartOptions {
 /** Live trading needs the explicit setting AND keys; testnet needs (testnet) keys. */
 export function refuseUnsafeMode(config: TradingConfig, env: NodeJS.ProcessEnv): void {
   const { mode, confirm_live_trading } = config.exchange;
-  const keys = credentialsFromEnv(env);
-  if (mode === 'live') {
-    const missing: string[] = [];
-    if (!confirm_live_trading) missing.push('exchange.confirm_live_trading: true in the config');
-    if (!keys) missing.push('BINANCE_API_KEY and BINANCE_API_SECRET in the environment');
-    if (missing.length > 0) {
-      throw new StartRefused(`LIVE trading (real money) refused: exchange.mode is live but it also needs ${missing.join(' and ')}`);
-    }
-  }
-  if (mode === 'testnet' && !keys) {
-    throw new StartRefused('testnet mode needs your Binance spot testnet keys in BINANCE_API_KEY and BINANCE_API_SECRET');
-  }
+  const refusal = tradingModeRefusal(mode, confirm_live_trading, credentialsFromEnv(env) !== undefined);
+  if (refusal) throw new StartRefused(refusal);
 }
 
 /** Which strategist runs, in one line, and the warning a trader must see. */
@@ -269,5 +259,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
 }

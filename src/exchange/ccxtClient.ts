@@ -30,6 +30,22 @@ export class LiveTradingRefused extends Error {
   override name = 'LiveTradingRefused';
 }
 
+/**
+ * The one live-trading check (npm start asks it before anything starts, the ccxt client again
+ * before it can send an order): why this mode may not trade, or null. Live needs the explicit
+ * setting AND keys; testnet needs (testnet) keys.
+ */
+export function tradingModeRefusal(mode: string, confirmLiveTrading: boolean | undefined, hasKeys: boolean): string | null {
+  if (mode === 'live') {
+    const missing: string[] = [];
+    if (confirmLiveTrading !== true) missing.push('exchange.confirm_live_trading: true in the config');
+    if (!hasKeys) missing.push('BINANCE_API_KEY and BINANCE_API_SECRET in the environment');
+    if (missing.length > 0) return `LIVE trading (real money) refused: exchange.mode is live but it also needs ${missing.join(' and ')}`;
+  }
+  if (mode === 'testnet' && !hasKeys) return 'testnet mode needs your Binance spot testnet keys in BINANCE_API_KEY and BINANCE_API_SECRET';
+  return null;
+}
+
 /** Keys come from the environment only, never from the config file. */
 export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
   const apiKey = env.BINANCE_API_KEY?.trim();
@@ -39,19 +55,8 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Creden
 
 export function createCcxtBinance(opts: CcxtClientOptions): Exchange {
   const { mode, credentials } = opts;
-  if (mode === 'live') {
-    if (opts.confirmLiveTrading !== true) {
-      throw new LiveTradingRefused(
-        'live trading refused: exchange.mode is live but exchange.confirm_live_trading is not true in the config',
-      );
-    }
-    if (!credentials) {
-      throw new LiveTradingRefused('live trading refused: BINANCE_API_KEY and BINANCE_API_SECRET must be set in the environment');
-    }
-  }
-  if (mode === 'testnet' && !credentials) {
-    throw new LiveTradingRefused('testnet mode needs testnet keys in BINANCE_API_KEY and BINANCE_API_SECRET');
-  }
+  const refusal = tradingModeRefusal(mode, opts.confirmLiveTrading, credentials !== undefined);
+  if (refusal) throw new LiveTradingRefused(refusal);
   if (mode === 'paper' && !opts.simulatorUrl) {
     throw new Error('paper mode needs the exchange simulator URL (exchange.simulator_url)');
   }

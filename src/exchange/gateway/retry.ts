@@ -30,6 +30,7 @@ export class Retrier {
     private readonly options: GatewayOptions = {},
   ) {
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
+    keepHeadersOfFailures(exchange);
   }
 
   /** reads: retry transient failures, pass permanent ones through (with credentials scrubbed) */
@@ -78,16 +79,37 @@ export class Retrier {
 
   private async pause(label: string, attempt: number, kind: string, err: unknown): Promise<void> {
     const backoff = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
-    const retryAfter = retryAfterMs(err, this.exchange);
+    const retryAfter = retryAfterMs(err);
     const delayMs = Math.min(this.policy.maxDelayMs, Math.max(backoff, retryAfter ?? 0));
     this.options.onRetry?.({ label, attempt, kind, delayMs });
     await new Promise((r) => setTimeout(r, delayMs));
   }
 }
 
-function retryAfterMs(err: unknown, exchange: Exchange): number | null {
+/** where the headers of the response an error came from are kept on the error */
+const RESPONSE_HEADERS = Symbol('responseHeaders');
+const KEEPING = Symbol('keepsHeadersOfFailures');
+
+/**
+ * The shared ccxt instance's last_response_headers belong to whichever request answered last, and
+ * concurrent requests overwrite them; so every error ccxt throws while handling a response gets
+ * that response's own headers attached (Retry-After is read from there).
+ */
+function keepHeadersOfFailures(exchange: Exchange): void {
+  const ex = exchange as Exchange & { [KEEPING]?: true };
+  if (ex[KEEPING]) return;
+  ex[KEEPING] = true;
+  const handle = exchange.handleRestResponse.bind(exchange) as (...args: any[]) => unknown;
+  exchange.handleRestResponse = (response: any, ...rest: any[]) =>
+    Promise.resolve(handle(response, ...rest)).catch((err: unknown) => {
+      if (err && typeof err === 'object') (err as { [RESPONSE_HEADERS]?: unknown })[RESPONSE_HEADERS] = exchange.getResponseHeaders(response);
+      throw err;
+    });
+}
+
+function retryAfterMs(err: unknown): number | null {
   if (!(err instanceof ccxt.DDoSProtection) && !(err instanceof ccxt.RateLimitExceeded)) return null;
-  const headers = (exchange.last_response_headers ?? {}) as Record<string, string>;
+  const headers = ((err as { [RESPONSE_HEADERS]?: Record<string, string> })[RESPONSE_HEADERS] ?? {}) as Record<string, string>;
   const value = headers['retry-after'] ?? headers['Retry-After'];
   const seconds = Number(value);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
