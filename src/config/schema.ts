@@ -68,6 +68,10 @@ export const RiskConfig = z
     max_open_trades: z.number().int().min(1).default(3),
     min_reward_risk: z.number().min(0).default(1.5),
     max_entry_distance_percent: z.number().gt(0).max(50).default(2),
+    /** a stop (planned or adjusted) must be within this % of the last price */
+    max_stop_distance_percent: z.number().gt(0).max(95).default(10),
+    /** every take-profit (planned or adjusted) must be within this % of the last price */
+    max_target_distance_percent: z.number().gt(0).max(1000).default(20),
   })
   .strict();
 

@@ -1,3 +1,5 @@
+import type { PercentPriceBand } from './priceEnvelope';
+
 /** Venue-neutral market data shapes. Adapters (ccxt gateway, candle files) produce these. */
 
 export interface Candle {
@@ -19,7 +21,7 @@ export interface Ticker {
   timestamp: number;
 }
 
-/** What sizing and price rounding need to know about a market (ccxt reports these). */
+/** What sizing, price rounding and the price checks need to know about a market (ccxt reports these). */
 export interface MarketLimits {
   symbol: string;
   /** price tick size, e.g. 0.01 */
@@ -29,4 +31,11 @@ export interface MarketLimits {
   minAmount: number;
   /** minimum order value in quote currency */
   minNotional: number;
+  /** PRICE_FILTER bounds (0: none published) */
+  minPrice?: number;
+  maxPrice?: number;
+  /** PERCENT_PRICE_BY_SIDE / PERCENT_PRICE multipliers around the market price, when published */
+  percentPrice?: PercentPriceBand;
 }
+
+export type { PercentPriceBand };

@@ -1,6 +1,7 @@
 import type { RiskLimits } from './risk';
 import type { AdjustTradeCommand, AiCommand, CancelOrderCommand, Direction, PlanTradeCommand } from './commands';
 import { abs, compare, mul, sub, toDecimal, toNumber } from './precision';
+import { checkPrices, commandPrices, firstNonFinite, type PriceRejectionCode, type PriceRules } from './priceEnvelope';
 import { canonicalSymbol } from './symbols';
 import { isOpen, type Trade } from './trade';
 
@@ -14,10 +15,12 @@ import { isOpen, type Trade } from './trade';
  *   PLAN_TRADE:   symbol (WRONG_SYMBOL) -> state (TRADE_ALREADY_OPEN, MAX_OPEN_TRADES) ->
  *                 market (SHORT_ON_SPOT) -> price sides (STOP_WRONG_SIDE, TARGET_WRONG_SIDE) ->
  *                 target order (TARGETS_OUT_OF_ORDER) -> distance to market (ENTRY_TOO_FAR) ->
+ *                 every price (priceEnvelope.ts: PRICE_FILTER, PERCENT_PRICE, STOP_TOO_FAR, TARGET_TOO_FAR) ->
  *                 reward:risk (REWARD_RISK_TOO_LOW) -> size (SIZE_NOT_POSITIVE, SIZE_OVER_LIMIT)
  *   CANCEL_ORDER: NO_OPEN_TRADE -> UNKNOWN_ORDER_ID -> CANCEL_ACTIVE_TRADE
  *   ADJUST_TRADE: NO_OPEN_TRADE -> UNKNOWN_ORDER_ID -> ADJUST_PENDING_TRADE -> NEW_STOP_WRONG_SIDE ->
- *                 NEW_TARGET_WRONG_SIDE -> NEW_TARGETS_OUT_OF_ORDER
+ *                 NEW_TARGET_WRONG_SIDE -> NEW_TARGETS_OUT_OF_ORDER -> every new price (priceEnvelope.ts)
+ * Any price that is not a finite positive number (NaN, Infinity, 0) is PRICE_NOT_FINITE before all else.
  *   DO_NOTHING:   always accepted.
  * The order id is checked before the trade's status: a command naming a trade that does not exist is
  * reported as such, not as "cannot cancel an ACTIVE trade".
@@ -36,6 +39,12 @@ export interface DecisionContext {
   marketType: 'spot';
   /** open trades across all symbols (for max_open_trades) */
   openTradesCount: number;
+  /**
+   * the exchange's price rules for the symbol (filters, percent-price band). The OMS always gives
+   * them, so nothing is placed that the exchange would refuse halfway; without them only the
+   * configured distances are checked.
+   */
+  priceRules?: PriceRules;
 }
 
 export type RejectionCode =
@@ -56,7 +65,8 @@ export type RejectionCode =
   | 'ADJUST_PENDING_TRADE'
   | 'NEW_STOP_WRONG_SIDE'
   | 'NEW_TARGET_WRONG_SIDE'
-  | 'NEW_TARGETS_OUT_OF_ORDER';
+  | 'NEW_TARGETS_OUT_OF_ORDER'
+  | PriceRejectionCode;
 
 export type Verdict = { ok: true; command: AiCommand } | { ok: false; code: RejectionCode; reason: string };
 
@@ -121,6 +131,9 @@ function validatePlanTrade(command: PlanTradeCommand, ctx: DecisionContext): Ver
   }
 
   const { direction, entry_price: entry, stop_loss_price: stop, take_profit_prices: targets } = setup;
+  const prices = commandPrices(direction, { entry, stop, targets });
+  const nonFinite = firstNonFinite(prices);
+  if (nonFinite) return nonFinite;
   if (!isProtectiveSide(direction, stop, entry)) {
     return reject(
       'STOP_WRONG_SIDE',
@@ -162,6 +175,9 @@ function validatePlanTrade(command: PlanTradeCommand, ctx: DecisionContext): Ver
         `the entry must be within ${maxDistance}% of the market`,
     );
   }
+
+  const priceFailure = checkPrices(ctx.symbol, prices, last, priceLimits(ctx), ctx.priceRules);
+  if (priceFailure) return priceFailure;
 
   const firstTarget = targets[0]!;
   const reward = abs(sub(toDecimal(firstTarget), toDecimal(entry)));
@@ -232,6 +248,9 @@ function validateAdjustTrade(command: AdjustTradeCommand, ctx: DecisionContext):
   const { direction } = trade;
   const last = ctx.lastPrice;
   const stop = command.new_stop_loss_price;
+  const prices = commandPrices(direction, { stop, targets: command.new_take_profit_prices }, 'new ');
+  const nonFinite = firstNonFinite(prices);
+  if (nonFinite) return nonFinite;
   if (!(Number.isFinite(last) && last > 0)) {
     return reject('NEW_STOP_WRONG_SIDE', `there is no valid last price for ${ctx.symbol} (got ${last}), so the new stop cannot be checked`);
   }
@@ -262,7 +281,11 @@ function validateAdjustTrade(command: AdjustTradeCommand, ctx: DecisionContext):
       );
     }
   }
-  return null;
+  return checkPrices(ctx.symbol, prices, last, priceLimits(ctx), ctx.priceRules);
+}
+
+function priceLimits(ctx: DecisionContext) {
+  return { maxStopDistancePercent: ctx.risk.max_stop_distance_percent, maxTargetDistancePercent: ctx.risk.max_target_distance_percent };
 }
 
 /** model-written text inside a reason: bounded, one line */

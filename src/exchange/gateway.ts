@@ -1,5 +1,5 @@
 import ccxt, { type Exchange, type MarketInterface as Market } from 'ccxt';
-import type { Candle, MarketLimits, Ticker } from '../domain/market';
+import type { Candle, MarketLimits, PercentPriceBand, Ticker } from '../domain/market';
 import { canonicalSymbol, unifiedSymbol } from '../domain/symbols';
 import { ExchangeRejection, isOrderNotFound, scrubSecrets } from './errors';
 import { toBalances, toBookSide, toCandle, toExchangeOrder, toFill, toOrderList, toTicker, type Raw } from './gateway/mapping';
@@ -59,13 +59,18 @@ export class ExchangeGateway implements ExchangePort, MarketDataPort {
 
   async marketLimits(symbol: string): Promise<MarketLimits> {
     const m = await this.market(symbol);
-    return {
+    const limits: MarketLimits = {
       symbol: canonicalSymbol(symbol),
       tickSize: Number(m.precision.price),
       amountStep: Number(m.precision.amount),
       minAmount: Number(m.limits.amount?.min ?? 0),
       minNotional: Number(m.limits.cost?.min ?? 0),
+      minPrice: Number(m.limits.price?.min ?? 0) || 0,
+      maxPrice: Number(m.limits.price?.max ?? 0) || 0,
     };
+    const band = percentPriceBand(((m.info as Raw | undefined)?.filters ?? []) as Raw[]);
+    if (band) limits.percentPrice = band;
+    return limits;
   }
 
   /**
@@ -271,6 +276,30 @@ export class ExchangeGateway implements ExchangePort, MarketDataPort {
   private placeListIdempotent(symbol: string, listClientOrderId: string, label: string, place: () => Promise<ExchangeOrderList>): Promise<ExchangeOrderList> {
     return this.retrier.adoptOrPlace(label, () => this.findOrderList(listClientOrderId, symbol), place);
   }
+}
+
+/**
+ * Binance's percent-price filters: PERCENT_PRICE_BY_SIDE (per side) or the older PERCENT_PRICE (one
+ * pair for both). ccxt does not parse them, so they are read from the market's raw filters.
+ */
+export function percentPriceBand(filters: readonly Raw[]): PercentPriceBand | undefined {
+  const bySide = filters.find((f) => f.filterType === 'PERCENT_PRICE_BY_SIDE');
+  const band = bySide
+    ? {
+        bidMultiplierUp: Number(bySide.bidMultiplierUp),
+        bidMultiplierDown: Number(bySide.bidMultiplierDown),
+        askMultiplierUp: Number(bySide.askMultiplierUp),
+        askMultiplierDown: Number(bySide.askMultiplierDown),
+      }
+    : (() => {
+        const f = filters.find((x) => x.filterType === 'PERCENT_PRICE');
+        if (!f) return undefined;
+        const up = Number(f.multiplierUp);
+        const down = Number(f.multiplierDown);
+        return { bidMultiplierUp: up, bidMultiplierDown: down, askMultiplierUp: up, askMultiplierDown: down };
+      })();
+  if (!band) return undefined;
+  return Object.values(band).every((n) => Number.isFinite(n) && n >= 0) ? band : undefined;
 }
 
 // -------------------------------------------------------------------- one gateway per account

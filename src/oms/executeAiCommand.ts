@@ -20,7 +20,11 @@ export async function executeAiCommand(command: AiCommand, ctx: OmsContext): Pro
     return { outcome: 'NOTHING_TO_DO', trade: ctx.trade, events: [], alerts: [] };
   }
   const lastPrice = ctx.lastPrice ?? (await ctx.gateway.fetchTicker(ctx.symbol)).last;
+  // every price against the exchange's own rules before the first order: with several targets the
+  // protection is placed only after the entry fills, too late to find out a target is refused
+  const limits = await ctx.gateway.marketLimits(ctx.symbol);
   const verdict = validateCommand(command, {
+    priceRules: { tickSize: limits.tickSize, minPrice: limits.minPrice ?? 0, maxPrice: limits.maxPrice ?? 0, ...(limits.percentPrice ? { percentPrice: limits.percentPrice } : {}) },
     symbol: ctx.symbol,
     trade: ctx.trade,
     lastPrice,

@@ -113,6 +113,11 @@ export function exchangeInfoSymbol(spec: MarketSpec): Record<string, unknown> {
     isMarginTradingAllowed: false,
     filters: [
       { filterType: 'PRICE_FILTER', minPrice: fmt(spec.minPrice), maxPrice: fmt(spec.maxPrice), tickSize: fmt(spec.tickSize) },
+      // Binance's spot band (BTCUSDT, ETHUSDT): limit prices within 0.2x..5x of the 5-minute average
+      {
+        filterType: 'PERCENT_PRICE_BY_SIDE', bidMultiplierUp: '5', bidMultiplierDown: '0.2',
+        askMultiplierUp: '5', askMultiplierDown: '0.2', avgPriceMins: 5,
+      },
       { filterType: 'LOT_SIZE', minQty: fmt(spec.minQty), maxQty: fmt(spec.maxQty), stepSize: fmt(spec.stepSize) },
       { filterType: 'ICEBERG_PARTS', limit: 10 },
       { filterType: 'MARKET_LOT_SIZE', minQty: '0.00000000', maxQty: fmt(spec.maxQty), stepSize: '0.00000000' },

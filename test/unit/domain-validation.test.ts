@@ -8,6 +8,7 @@ import { validateCommand, type DecisionContext, type RejectionCode, type Verdict
 // the config defaults: max size 10%, 3 open trades, reward:risk 1.5, entry within 2%
 const risk = RiskConfig.parse({});
 
+const ctxBase = ctx;
 function ctx(overrides: Partial<DecisionContext> = {}): DecisionContext {
   return { symbol: 'BTCUSDT', trade: null, lastPrice: 65000, risk, marketType: 'spot', openTradesCount: 0, ...overrides };
 }
@@ -80,6 +81,9 @@ describe('validateCommand: PLAN_TRADE', () => {
   });
 
   it('compares exactly at the limits where floats are off by an ulp', () => {
+    // wide stop and target distances: these levels are far from the market on purpose
+    const wide = RiskConfig.parse({ max_stop_distance_percent: 50, max_target_distance_percent: 200 });
+    const ctx = (o: Partial<DecisionContext>) => ctxBase({ risk: wide, ...o });
     const doge = ctx({ symbol: 'DOGEUSDT', lastPrice: 0.7 });
     // |0.714 - 0.7| / 0.7 * 100 is 2.0000000000000018 in floats; in decimals it is exactly 2%
     assert.ok((Math.abs(0.714 - 0.7) / 0.7) * 100 > 2);
