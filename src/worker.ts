@@ -67,6 +67,7 @@ export function buildActivityDeps(config: TradingConfig, opts: ActivityDepsOptio
     tradeLog: openTradeLog(config.trade_log, { secrets: secrets.filter((s): s is string => !!s) }),
     timeframes: config.timeframes,
     risk: config.risk,
+    maxReasoningChars: config.strategist.max_reasoning_chars,
     secrets,
   };
 }

@@ -23,6 +23,8 @@ export interface ActivityDeps {
    * and failure, which the Web UI shows
    */
   secrets: readonly (string | undefined)[];
+  /** strategist.max_reasoning_chars (default 1000): a command's reasoning is cut past it */
+  maxReasoningChars?: number;
   /** candles fetched per timeframe: enough history for EMA50 / ATR14 / RSI14 to settle */
   candleLimit?: number;
   /** client for signalling the order monitor; defaults to the worker's own (Context.client) */

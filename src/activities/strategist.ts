@@ -15,7 +15,7 @@ export const MAX_RAW_ANSWER = 2_000;
  * (which never throws: any failure is DO_NOTHING with the reason). The prompt itself is not
  * returned: it is large and rebuilt on demand by the CLI's prompt command.
  */
-export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'risk' | 'secrets'>) {
+export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'risk' | 'secrets' | 'maxReasoningChars'>) {
   const scrub = makeScrub(deps.secrets);
   return {
     async askStrategist(input: {
@@ -34,6 +34,7 @@ export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'ri
             trade: input.trade,
             snapshot: input.market,
             strategist: deps.strategist,
+            ...(deps.maxReasoningChars !== undefined ? { maxReasoningChars: deps.maxReasoningChars } : {}),
             context: {
               symbol,
               trade: input.trade,

@@ -59,6 +59,10 @@ export const StrategistConfig = z
     max_retries: z.number().int().min(0).max(10).default(2),
     /** upper bound on the prompt's market-data section, in estimated tokens */
     max_prompt_tokens: z.number().int().min(500).max(100_000).default(4_000),
+    /** the command's reasoning is cut past this many characters (marked), before it goes anywhere */
+    max_reasoning_chars: z.number().int().min(50).max(20_000).default(1_000),
+    /** an answer longer than this is refused unread (ANSWER_TOO_LONG) */
+    max_answer_chars: z.number().int().min(1_000).max(1_000_000).default(100_000),
   })
   .strict();
 

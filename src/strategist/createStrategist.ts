@@ -30,5 +30,6 @@ export function createStrategist(
     timeoutMs: s.timeout,
     maxRetries: s.max_retries,
     maxPromptTokens: s.max_prompt_tokens,
+    maxAnswerChars: s.max_answer_chars,
   });
 }

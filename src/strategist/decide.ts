@@ -1,3 +1,4 @@
+import { capReasoning, capText, DEFAULT_MAX_REASONING_CHARS, MAX_REASON_CHARS } from '../domain/answerBounds';
 import { doNothing, type AiCommand } from '../domain/commands';
 import type { Trade } from '../domain/trade';
 import { validateCommand, type DecisionContext } from '../domain/validation';
@@ -24,6 +25,8 @@ export interface DecideInput {
   snapshot: MarketSnapshot;
   context: DecisionContext;
   strategist: Strategist;
+  /** strategist.max_reasoning_chars: the command's reasoning is cut past it (default 1000) */
+  maxReasoningChars?: number;
 }
 
 /**
@@ -54,7 +57,8 @@ export async function decide(input: DecideInput): Promise<Decision> {
     return rejected(source, 'validation', 'VALIDATION_ERROR', `the command could not be checked: ${(err as Error).message}`, extras);
   }
   if (!verdict.ok) return rejected(source, 'validation', verdict.code, verdict.reason, extras);
-  return { command: verdict.command, source, accepted: true, ...defined(extras) };
+  const command = capReasoning(verdict.command, input.maxReasoningChars ?? DEFAULT_MAX_REASONING_CHARS);
+  return { command, source, accepted: true, ...defined(extras) };
 }
 
 function rejected(
@@ -64,6 +68,7 @@ function rejected(
   reason: string,
   extras: { rawAnswer?: string; prompt?: Prompt } = {},
 ): Decision {
+  reason = capText(reason, MAX_REASON_CHARS);
   return {
     command: doNothing(`${source} answer rejected (${stage}, ${code}): ${reason}`),
     source,

@@ -20,6 +20,8 @@ export interface LlmStrategistOptions {
   maxPromptTokens: number;
   /** send the command schema as a structured output (default true) */
   structuredOutputs?: boolean;
+  /** strategist.max_answer_chars: longer answers are refused unread */
+  maxAnswerChars?: number;
 }
 
 /**
@@ -125,7 +127,7 @@ export class LlmStrategist implements Strategist {
     const content = message?.content == null ? message?.content : this.#scrub(message.content);
     const refusal = message?.refusal == null ? message?.refusal : this.#scrub(message.refusal);
     const rawAnswer = message ? (content ?? refusal ?? '') : undefined;
-    const parsed = parseCompletion(content, { finishReason: choice?.finish_reason, refusal });
+    const parsed = parseCompletion(content, { finishReason: choice?.finish_reason, refusal }, { maxAnswerChars: this.#options.maxAnswerChars });
     if (!parsed.ok) {
       return { ok: false, source: 'llm', stage: 'parse', code: parsed.code, reason: this.#scrub(parsed.reason), rawAnswer, prompt };
     }

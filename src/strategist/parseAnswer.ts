@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AiCommand, COMMAND_ACTIONS } from '../domain/commands';
+import { firstDuplicateKey } from './duplicateKeys';
 
 /**
  * Raw LLM text -> one command, or a parse-level rejection that says what is wrong and where.
@@ -14,7 +15,17 @@ export type ParseCode =
   | 'INVALID_JSON'
   | 'MULTIPLE_COMMANDS'
   | 'UNKNOWN_ACTION'
-  | 'SCHEMA_INVALID';
+  | 'SCHEMA_INVALID'
+  | 'DUPLICATE_KEY'
+  | 'ANSWER_TOO_LONG';
+
+/** an answer longer than this is not read at all (strategist.max_answer_chars) */
+export const DEFAULT_MAX_ANSWER_CHARS = 100_000;
+
+export interface ParseOptions {
+  /** longer answers are refused unread: a model that sends megabytes is not answering the question */
+  maxAnswerChars?: number;
+}
 
 export type ParseResult = { ok: true; command: AiCommand } | { ok: false; code: ParseCode; reason: string };
 
@@ -25,16 +36,20 @@ export interface CompletionMeta {
 }
 
 /** A completion (text plus finish reason and refusal) -> command or rejection. */
-export function parseCompletion(content: string | null | undefined, meta: CompletionMeta = {}): ParseResult {
+export function parseCompletion(content: string | null | undefined, meta: CompletionMeta = {}, options: ParseOptions = {}): ParseResult {
   if (meta.refusal) return fail('REFUSAL', `the model refused: ${clip(meta.refusal)}`);
   if (meta.finishReason === 'content_filter') return fail('REFUSAL', 'the answer was stopped by the content filter');
   if (meta.finishReason === 'length') {
     return fail('TRUNCATED', 'the answer was cut off at the token limit (finish_reason "length")');
   }
-  return parseAnswer(content ?? '');
+  return parseAnswer(content ?? '', options);
 }
 
-export function parseAnswer(raw: string): ParseResult {
+export function parseAnswer(raw: string, options: ParseOptions = {}): ParseResult {
+  const max = options.maxAnswerChars ?? DEFAULT_MAX_ANSWER_CHARS;
+  if (raw.length > max) {
+    return fail('ANSWER_TOO_LONG', `the answer is ${raw.length} characters long, over the limit of ${max} (strategist.max_answer_chars); it was not read`);
+  }
   const text = raw.trim();
   if (text === '') return fail('EMPTY_ANSWER', 'the answer is empty');
 
@@ -67,12 +82,17 @@ export function parseAnswer(raw: string): ParseResult {
       return fail('MULTIPLE_COMMANDS', `the answer holds ${found.complete.length} JSON objects; exactly one command is allowed`);
     }
     if (found.complete.length === 1 && !found.unterminated) {
-      value = JSON.parse(found.complete[0]!); // one JSON object with prose around it
+      json = found.complete[0]!;
+      value = JSON.parse(json); // one JSON object with prose around it
     } else if (found.complete.length === 0 && found.unterminated) {
       return fail('TRUNCATED', 'the JSON in the answer ends before it is complete');
     } else {
       return fail('INVALID_JSON', `the answer is not valid JSON: ${(err as Error).message}`);
     }
+  }
+  const duplicate = firstDuplicateKey(json);
+  if (duplicate !== null) {
+    return fail('DUPLICATE_KEY', `the key ${clip(duplicate, 80)} appears twice in the same object; the answer is ambiguous, so it is not read`);
   }
   return commandFrom(value);
 }
