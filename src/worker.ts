@@ -10,6 +10,13 @@ import { ExchangeGateway } from './exchange/gateway';
 import { openTradeLog } from './journal/tradeLog';
 import { createStrategist } from './strategist/createStrategist';
 import { TASK_QUEUE } from './contract/ids';
+import { marketLimitsFrom } from './activities/marketGuard';
+import { FeedWatch } from './marketdata/feedWatch';
+
+/** what a paper trader reads when the market data is refused */
+export const PAPER_RESET_HINT =
+  'Paper mode: if the simulator keeps a clock or prices of another feed, start the paper account afresh with `npm start -- --reset-paper` ' +
+  '(the old account is kept aside as data/simulator-state.json.<time>.bak)';
 
 /**
  * The worker hosts the symbol workflows and the order monitor, and the activities that do their
@@ -68,6 +75,12 @@ export function buildActivityDeps(config: TradingConfig, opts: ActivityDepsOptio
     timeframes: config.timeframes,
     risk: config.risk,
     maxReasoningChars: config.strategist.max_reasoning_chars,
+    marketGuard: {
+      limits: marketLimitsFrom(config.market_data, config.cycle_interval),
+      wallClocked: config.exchange.mode !== 'paper',
+      watch: new FeedWatch(config.market_data.watch_file),
+      ...(config.exchange.mode === 'paper' ? { resetHint: PAPER_RESET_HINT } : {}),
+    },
     secrets,
   };
 }

@@ -5,6 +5,7 @@ import type { RiskLimits } from '../domain/risk';
 import type { ExchangePort, MarketDataPort } from '../exchange/port';
 import type { TradeLog } from '../journal/tradeLog';
 import type { Strategist } from '../strategist/strategist';
+import type { MarketGuardDeps } from './marketGuard';
 
 /**
  * What the activities are built from. The worker makes these once per process (one shared,
@@ -25,6 +26,8 @@ export interface ActivityDeps {
   secrets: readonly (string | undefined)[];
   /** strategist.max_reasoning_chars (default 1000): a command's reasoning is cut past it */
   maxReasoningChars?: number;
+  /** the stale-data guard (market_data in the config); default: its defaults, watch in memory */
+  marketGuard?: MarketGuardDeps;
   /** candles fetched per timeframe: enough history for EMA50 / ATR14 / RSI14 to settle */
   candleLimit?: number;
   /** client for signalling the order monitor; defaults to the worker's own (Context.client) */

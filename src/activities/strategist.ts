@@ -1,3 +1,4 @@
+import { doNothing } from '../domain/commands';
 import type { Trade } from '../domain/trade';
 import { canonicalSymbol } from '../domain/symbols';
 import { decide } from '../strategist/decide';
@@ -6,6 +7,7 @@ import type { ActivityDeps } from './deps';
 import { makeScrub, runStep } from './failures';
 import { withHeartbeat } from './heartbeat';
 import type { StrategistDecision } from '../contract/results';
+import { checkSnapshot, defaultMarketGuard } from './marketGuard';
 
 /** the model's raw answer is kept for the journal and the Web UI, not whole essays */
 export const MAX_RAW_ANSWER = 2_000;
@@ -15,8 +17,9 @@ export const MAX_RAW_ANSWER = 2_000;
  * (which never throws: any failure is DO_NOTHING with the reason). The prompt itself is not
  * returned: it is large and rebuilt on demand by the CLI's prompt command.
  */
-export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'risk' | 'secrets' | 'maxReasoningChars'>) {
+export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'risk' | 'secrets' | 'maxReasoningChars' | 'marketGuard'>) {
   const scrub = makeScrub(deps.secrets);
+  const guard = deps.marketGuard ?? defaultMarketGuard();
   return {
     async askStrategist(input: {
       symbol: string;
@@ -28,6 +31,16 @@ export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'ri
       return runStep('askStrategist', scrub, () =>
         withHeartbeat(async () => {
           const symbol = canonicalSymbol(input.symbol);
+          // stale, frozen or inconsistent prices: no plan is made from them (and the LLM is not paid)
+          const market = checkSnapshot(guard, input.market);
+          if (!market.ok) {
+            return {
+              command: doNothing(`market data refused (${market.code}): ${market.reason}`),
+              source: deps.strategist.kind,
+              accepted: false,
+              rejection: { stage: 'market', code: market.code, reason: market.reason },
+            };
+          }
           const ownOpen = input.trade && (input.trade.status === 'PENDING' || input.trade.status === 'ACTIVE') ? 1 : 0;
           const decision = await decide({
             symbol,

@@ -79,6 +79,22 @@ export const RiskConfig = z
   })
   .strict();
 
+/** When market data is too old, frozen or inconsistent to trade on (see src/domain/marketDataGuard.ts). */
+export const MarketDataConfig = z
+  .object({
+    /** the last price may be at most this many cycle intervals old (live and testnet: against the wall clock) */
+    max_price_age_cycles: z.number().gt(0).max(100).default(3),
+    /** the newest closed candle of the cycle timeframe may lag the price by at most this many candle intervals */
+    max_candle_lag_intervals: z.number().gt(0).max(100).default(3),
+    /** the last price may differ from the newest candle's close by at most this % */
+    max_price_deviation_percent: z.number().gt(0).max(50).default(3),
+    /** a feed with no new candle for this many candle intervals of wall time is frozen */
+    frozen_after_intervals: z.number().gt(0).max(1000).default(4),
+    /** where the worker remembers when each feed last moved (survives restarts) */
+    watch_file: z.string().default('data/feed-watch.json'),
+  })
+  .strict();
+
 export const PaperConfig = z
   .object({
     /** starting balances of the paper account, e.g. { USDT: 10000 } */
@@ -97,6 +113,7 @@ export const TradingConfig = z
     exchange: ExchangeConfig.prefault({}),
     strategist: StrategistConfig.prefault({}),
     risk: RiskConfig.prefault({}),
+    market_data: MarketDataConfig.prefault({}),
     paper: PaperConfig.prefault({}),
     trade_log: z.string().default('data/trade_log.csv'),
   })
@@ -106,5 +123,6 @@ export type TradingConfig = z.infer<typeof TradingConfig>;
 /** the config's risk section is exactly the domain's risk limits: this line stops compiling if they drift */
 true satisfies z.infer<typeof RiskConfig> extends RiskLimits ? (RiskLimits extends z.infer<typeof RiskConfig> ? true : false) : false;
 export type RiskConfig = RiskLimits;
+export type MarketDataConfig = z.infer<typeof MarketDataConfig>;
 export type StrategistConfig = z.infer<typeof StrategistConfig>;
 export type ExchangeConfig = z.infer<typeof ExchangeConfig>;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { TradingConfig } from '../config/schema';
 import { closeSharedCcxt, credentialsFromEnv, paperCredentials, tradingModeRefusal } from '../exchange/ccxtClient';
-import { startSimulator, type SimulatorHandle } from '../simulator';
+import { FeedMismatch, startSimulator, type SimulatorHandle } from '../simulator';
 import { startTraders } from '../cli/traders';
 import { buildActivityDeps, createWorker } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
@@ -35,6 +35,8 @@ export interface StartOptions {
   uiPort: number;
   /** start the worker but not the symbol workflows */
   symbols: boolean;
+  /** keep the paper account aside (data/simulator-state.json.<time>.bak) and start a fresh one */
+  resetPaper?: boolean;
 }
 
 /** Live trading needs the explicit setting AND keys; testnet needs (testnet) keys. */
@@ -66,26 +68,50 @@ function candlesDirFrom(opts: StartOptions, config: TradingConfig, env: NodeJS.P
   return opts.candlesDir ?? env.CANDLES_DIR ?? config.paper.candles_dir;
 }
 
-async function startPaperExchange(
+/** the paper account kept aside; returns where it went (null: there was none) */
+export function resetPaperAccount(stateFile: string, now = Date.now()): string | null {
+  if (!existsSync(stateFile)) return null;
+  const aside = `${stateFile}.${new Date(now).toISOString().replace(/[:.]/g, '-')}.bak`;
+  renameSync(stateFile, aside);
+  return aside;
+}
+
+/**
+ * The paper exchange as `npm start` runs it. A saved paper account of another price feed (its clock
+ * and last prices are another market's) refuses the start, saying how to reset; --reset-paper keeps
+ * the old account aside and starts afresh.
+ */
+export async function startPaperExchange(
   config: TradingConfig,
   feed: SelectedFeed,
-  opts: StartOptions,
+  opts: Pick<StartOptions, 'replaySpeed' | 'resetPaper'>,
   env: NodeJS.ProcessEnv,
+  say: (line: string) => void = (line) => console.log(line),
 ): Promise<SimulatorHandle> {
   const where = new URL(config.exchange.simulator_url);
   const paper = paperCredentials(env);
   mkdirSync(dataDir(env), { recursive: true });
+  const stateFile = resolve(dataDir(env), 'simulator-state.json');
+  if (opts.resetPaper) {
+    const aside = resetPaperAccount(stateFile);
+    say(aside ? `paper account reset: a fresh one starts; the old one is kept at ${aside}` : 'paper account reset: there was none yet');
+  }
   let sim: SimulatorHandle;
   try {
     sim = await startSimulator({
       host: where.hostname,
       port: Number(where.port || 80),
-      stateFile: resolve(dataDir(env), 'simulator-state.json'),
+      stateFile,
       feed: feed.spec,
       accounts: [{ apiKey: paper.apiKey, apiSecret: paper.secret, balances: config.paper.starting_balances }],
       feeRate: config.paper.fee_rate,
+      onFeedChange: 'refuse',
+      log: (line) => {
+        if (/does not say which feed/.test(line)) say(`WARNING: ${line}`);
+      },
     });
   } catch (err) {
+    if (err instanceof FeedMismatch) throw new StartRefused(err.message);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new StartRefused(
         `the exchange simulator cannot listen on ${where.host}: the port is in use (another npm start?). ` +
@@ -232,7 +258,8 @@ export function startProgram(): Command {
         return n;
       }),
     )
-    .option('--no-symbols', 'run the worker without starting the symbol workflows');
+    .option('--no-symbols', 'run the worker without starting the symbol workflows')
+    .option('--reset-paper', 'start a fresh paper account (the old one is kept aside as data/simulator-state.json.<time>.bak)');
 }
 
 async function main(argv: string[]): Promise<number> {

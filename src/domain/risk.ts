@@ -12,4 +12,8 @@ export interface RiskLimits {
   min_reward_risk: number;
   /** how far from the last price an entry may be, percent */
   max_entry_distance_percent: number;
+  /** how far from the last price a stop (planned or adjusted) may be, percent */
+  max_stop_distance_percent: number;
+  /** how far from the last price each take-profit (planned or adjusted) may be, percent */
+  max_target_distance_percent: number;
 }

@@ -6,10 +6,11 @@ import { MatchingEngine } from './engine';
 import { BinanceError } from './errors';
 import { FaultBook, faultBody } from './faults';
 import { createFeed } from './feed';
-import { loadState, mergeAccounts, saveState } from './persistence';
+import { claimState, loadState, mergeAccounts, saveState } from './persistence';
 import type { FaultSpec, SimulatorHandle, SimulatorOptions } from './types';
 
 export type { FaultSpec, PriceFeedSpec, SimulatorHandle, SimulatorOptions } from './types';
+export { FeedMismatch, feedIdentity } from './persistence';
 
 const UNBOUNDED_VOLUME = 1e9;
 
@@ -19,7 +20,7 @@ const UNBOUNDED_VOLUME = 1e9;
  */
 export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorHandle> {
   const log = opts.log ?? (() => {});
-  const state = loadState(opts.stateFile);
+  const state = claimState(loadState(opts.stateFile), opts.feed, opts.stateFile, opts.onFeedChange ?? 'refuse', log);
   mergeAccounts(state, opts.accounts ?? []);
   const feed = await createFeed(opts.feed, state.clock > 0 && opts.feed.kind !== 'live' ? state.clock : undefined);
   const participation = opts.fillParticipation ?? 0.1;

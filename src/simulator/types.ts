@@ -63,6 +63,12 @@ export interface SimulatorOptions {
   /** max share of one candle's volume a single order can fill (default 0.1) */
   fillParticipation?: number;
   faults?: FaultSpec[];
+  /**
+   * the saved state belongs to another feed (its clock and last prices are another market's):
+   * 'refuse' (default) stops the start with FeedMismatch; 'reset' keeps the old file aside as
+   * <stateFile>.<time>.bak and starts a fresh paper account, saying so in the log
+   */
+  onFeedChange?: 'refuse' | 'reset';
   /** logger for lifecycle lines (never receives secrets); default silent */
   log?: (line: string) => void;
 }
@@ -182,6 +188,11 @@ export interface SimState {
   clock: number;
   /** last price per symbol when saved (restores setPrice moves) */
   lastPrices: Record<string, number>;
+  /**
+   * which price feed the clock and last prices belong to (feedIdentity); absent in files saved
+   * before it was recorded
+   */
+  feed?: string;
 }
 
 export type { Candle };

@@ -6,7 +6,7 @@ import { RiskConfig } from '../../src/config/schema';
 import type { AiCommand } from '../../src/domain/commands';
 import { createCcxtBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../../src/exchange/gateway';
-import { startSimulator, type SimulatorHandle } from '../../src/exchange/simulator';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 
 /**
  * The price envelope where it matters: the OMS activity the worker registers, real ccxt through

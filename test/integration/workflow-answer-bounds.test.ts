@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { stopSignal } from '../../src/workflows/signals';
+import { stopSignal } from '../../src/contract/signals';
 import { text } from '../support/fakeLlmServer';
 import { realTraderBed, payloadBytes, type RealTraderBed } from '../support/realTraderBed';
 import { withWorker } from '../support/temporalEnv';

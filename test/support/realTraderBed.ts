@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActivities, type ActivityDeps } from '../../src/activities';
-import type { AllActivities, TradeLogRow } from '../../src/activities/types';
+import type { AllActivities } from '../../src/activities';
+import type { TradeLogRow } from '../../src/domain/tradeLogRow';
 import { RiskConfig } from '../../src/config/schema';
 import { createCcxtBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../../src/exchange/gateway';
-import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/exchange/simulator';
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
 import { openTradeLog } from '../../src/journal/tradeLog';
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
 import { LlmStrategist, type LlmStrategistOptions } from '../../src/strategist/llmStrategist';
@@ -73,7 +74,7 @@ export async function realTraderBed(opts: BedOptions = {}): Promise<RealTraderBe
   const waiters: Array<() => void> = [];
   const activities: AllActivities = {
     ...real,
-    async appendTradeLog(input) {
+    async appendTradeLog(input: { rows: TradeLogRow[] }) {
       await real.appendTradeLog(input);
       rows.push(...input.rows);
       for (const w of [...waiters]) w();
