@@ -8,7 +8,7 @@ import type { TradingConfig } from './config/schema';
 import { ccxtOptionsFromConfig, credentialsFromEnv, paperCredentials, sharedCcxt, closeSharedCcxt } from './exchange/ccxtClient';
 import { ExchangeGateway } from './exchange/gateway';
 import { openTradeLog } from './journal/tradeLog';
-import { createStrategist } from './strategist/createStrategist';
+import { checkStrategistEndpoint, createStrategist } from './strategist/createStrategist';
 import { TASK_QUEUE } from './contract/ids';
 import { marketLimitsFrom } from './activities/marketGuard';
 import { FeedWatch } from './marketdata/feedWatch';
@@ -93,7 +93,10 @@ export async function runWorkerProcess(): Promise<void> {
   const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({ connection, namespace, activityDeps: buildActivityDeps(config) });
+  const activityDeps = buildActivityDeps(config);
+  const llmProblem = await checkStrategistEndpoint(activityDeps.strategist);
+  if (llmProblem) console.warn(`WARNING: ${llmProblem}`);
+  const worker = await createWorker({ connection, namespace, activityDeps });
   const stop = (signal: string) => {
     console.log(`worker: ${signal} received, finishing running activities (up to 20 s) ...`);
     worker.shutdown();

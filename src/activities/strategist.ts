@@ -64,6 +64,7 @@ export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'ri
           };
           if (decision.rejection) out.rejection = { ...decision.rejection };
           if (decision.rawAnswer !== undefined) out.rawAnswer = trimAnswer(decision.rawAnswer);
+          if (decision.usage) out.usage = { ...decision.usage };
           return out;
         }, 2_000, { step: 'askStrategist', symbol: input.symbol, sequence: input.sequence }),
       );

@@ -49,6 +49,31 @@ export const ExchangeConfig = z
   })
   .strict();
 
+const ModelPrice = z
+  .object({
+    /** per million prompt tokens */
+    input_per_million: z.number().min(0),
+    /** per million completion tokens */
+    output_per_million: z.number().min(0),
+  })
+  .strict();
+
+/** The LLM's daily spend limit (see src/domain/llmBudget.ts). */
+export const LlmBudgetConfig = z
+  .object({
+    /** tokens (prompt + completion, from the API's usage field) per UTC day */
+    daily_tokens: z.number().int().positive().default(1_000_000),
+    /** money per UTC day, in the currency of `prices`; null: no money limit */
+    daily_cost: z.number().positive().nullable().default(2),
+    /** price per model; a model without a price counts tokens only */
+    prices: z.record(z.string(), ModelPrice).default({ 'gpt-4o-mini': { input_per_million: 0.15, output_per_million: 0.6 } }),
+    /** once spent, until 00:00 UTC: do_nothing (no decisions) or rules (the rules strategist decides) */
+    when_spent: z.enum(['do_nothing', 'rules']).default('do_nothing'),
+    /** where the day's spend is kept (survives worker restarts) */
+    state_file: z.string().default('data/llm-spend.json'),
+  })
+  .strict();
+
 export const StrategistConfig = z
   .object({
     kind: z.enum(['llm', 'rules']).default('llm'),
@@ -63,6 +88,7 @@ export const StrategistConfig = z
     max_reasoning_chars: z.number().int().min(50).max(20_000).default(1_000),
     /** an answer longer than this is refused unread (ANSWER_TOO_LONG) */
     max_answer_chars: z.number().int().min(1_000).max(1_000_000).default(100_000),
+    budget: LlmBudgetConfig.prefault({}),
   })
   .strict();
 

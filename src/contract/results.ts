@@ -27,6 +27,8 @@ export interface StrategistDecision {
   rejection?: DecisionRejection;
   /** the model's raw answer, for the journal (trimmed by the activity) */
   rawAnswer?: string;
+  /** the LLM call's token usage (the API's usage field), model and cost: on every decision that called the LLM */
+  usage?: { model: string; promptTokens: number; completionTokens: number; totalTokens: number; cost?: number };
 }
 
 export interface ReconcileResult {

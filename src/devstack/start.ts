@@ -9,6 +9,7 @@ import type { TradingConfig } from '../config/schema';
 import { closeSharedCcxt, credentialsFromEnv, paperCredentials, tradingModeRefusal } from '../exchange/ccxtClient';
 import { FeedMismatch, startSimulator, type SimulatorHandle } from '../simulator';
 import { startTraders } from '../cli/traders';
+import { checkStrategistEndpoint } from '../strategist/createStrategist';
 import { buildActivityDeps, createWorker } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
 import { TASK_QUEUE } from '../contract/ids';
@@ -187,11 +188,11 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
     const strategist = strategistSummary(config, env);
     const connection = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => connection.close());
-    worker = await createWorker({
-      connection,
-      namespace: server.namespace,
-      activityDeps: buildActivityDeps(config, { simulatorUrl: sim?.url, env, warn: () => undefined }),
-    });
+    const activityDeps = buildActivityDeps(config, { simulatorUrl: sim?.url, env, warn: () => undefined });
+    // the LLM endpoint, checked once now: a trader hears at start that it cannot be reached
+    const llmProblem = await checkStrategistEndpoint(activityDeps.strategist);
+    if (llmProblem) console.warn(`WARNING: ${llmProblem}`);
+    worker = await createWorker({ connection, namespace: server.namespace, activityDeps });
     cleanups.push(() => closeSharedCcxt());
     const started = worker;
     const running = started.run();

@@ -1,5 +1,7 @@
 import type { TradingConfig } from '../config/schema';
+import { BudgetedStrategist } from './budgetedStrategist';
 import { LlmStrategist } from './llmStrategist';
+import { SpendLedger } from './spendLedger';
 import { RulesStrategist } from './rulesStrategist';
 import type { Strategist } from './strategist';
 
@@ -22,7 +24,7 @@ export function createStrategist(
     warn(NO_API_KEY_WARNING);
     return new RulesStrategist();
   }
-  return new LlmStrategist({
+  const llm = new LlmStrategist({
     baseUrl: s.base_url,
     apiKey,
     model: s.model,
@@ -32,4 +34,28 @@ export function createStrategist(
     maxPromptTokens: s.max_prompt_tokens,
     maxAnswerChars: s.max_answer_chars,
   });
+  const b = s.budget;
+  const prices = Object.fromEntries(
+    Object.entries(b.prices).map(([model, p]) => [model, { inputPerMillion: p.input_per_million, outputPerMillion: p.output_per_million }]),
+  );
+  if (b.daily_cost !== null && !prices[s.model]) {
+    warn(`strategist.budget.daily_cost is set but strategist.budget.prices has no price for ${s.model}: only the token budget (${b.daily_tokens} a day) applies`);
+  }
+  return new BudgetedStrategist(llm, {
+    budget: { dailyTokens: b.daily_tokens, dailyCost: b.daily_cost },
+    prices,
+    model: s.model,
+    ledger: new SpendLedger(b.state_file),
+    fallback: b.when_spent === 'rules' ? new RulesStrategist() : null,
+    warn,
+  });
+}
+
+/**
+ * The start-up check of the configured LLM endpoint (a models list): a warning at once when it
+ * cannot be reached or refuses the key. Nothing for the rules strategist.
+ */
+export async function checkStrategistEndpoint(strategist: Strategist): Promise<string | null> {
+  const llm = strategist instanceof BudgetedStrategist ? strategist.llm : strategist;
+  return llm instanceof LlmStrategist ? llm.checkEndpoint() : null;
 }

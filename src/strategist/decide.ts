@@ -4,7 +4,7 @@ import type { Trade } from '../domain/trade';
 import { validateCommand, type DecisionContext } from '../domain/validation';
 import type { MarketSnapshot } from './marketSnapshot';
 import type { Prompt } from './prompt';
-import type { Strategist, StrategistKind } from './strategist';
+import type { DecisionUsage, Strategist, StrategistKind } from './strategist';
 
 export type RejectionStage = 'llm' | 'parse' | 'validation';
 
@@ -17,6 +17,8 @@ export interface Decision {
   rejection?: { stage: RejectionStage; code: string; reason: string };
   rawAnswer?: string;
   prompt?: Prompt;
+  /** what the LLM call cost (the API's usage field), when there was one */
+  usage?: DecisionUsage;
 }
 
 export interface DecideInput {
@@ -47,18 +49,20 @@ export async function decide(input: DecideInput): Promise<Decision> {
   } catch (err) {
     return rejected(source, 'llm', 'STRATEGIST_ERROR', `the strategist failed: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const extras = { rawAnswer: proposal.rawAnswer, prompt: proposal.prompt };
-  if (!proposal.ok) return rejected(source, proposal.stage, proposal.code, proposal.reason, extras);
+  const extras = { rawAnswer: proposal.rawAnswer, prompt: proposal.prompt, usage: proposal.usage };
+  // the source is who actually decided: the rules strategist when the LLM's budget is spent
+  const decidedBy = proposal.source ?? source;
+  if (!proposal.ok) return rejected(decidedBy, proposal.stage, proposal.code, proposal.reason, extras);
 
   let verdict;
   try {
     verdict = validateCommand(proposal.command, input.context);
   } catch (err) {
-    return rejected(source, 'validation', 'VALIDATION_ERROR', `the command could not be checked: ${(err as Error).message}`, extras);
+    return rejected(decidedBy, 'validation', 'VALIDATION_ERROR', `the command could not be checked: ${(err as Error).message}`, extras);
   }
-  if (!verdict.ok) return rejected(source, 'validation', verdict.code, verdict.reason, extras);
+  if (!verdict.ok) return rejected(decidedBy, 'validation', verdict.code, verdict.reason, extras);
   const command = capReasoning(verdict.command, input.maxReasoningChars ?? DEFAULT_MAX_REASONING_CHARS);
-  return { command, source, accepted: true, ...defined(extras) };
+  return { command, source: decidedBy, accepted: true, ...defined(extras) };
 }
 
 function rejected(
@@ -66,7 +70,7 @@ function rejected(
   stage: RejectionStage,
   code: string,
   reason: string,
-  extras: { rawAnswer?: string; prompt?: Prompt } = {},
+  extras: { rawAnswer?: string; prompt?: Prompt; usage?: DecisionUsage } = {},
 ): Decision {
   reason = capText(reason, MAX_REASON_CHARS);
   return {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AdjustTrade, CancelOrder, DoNothing, PlanTrade, TradeSetup } from '../domain/commands';
 import { parseCompletion } from './parseAnswer';
 import { buildPrompt, type Prompt } from './prompt';
-import type { Proposal, Strategist, StrategistRequest } from './strategist';
+import type { DecisionUsage, Proposal, Strategist, StrategistRequest } from './strategist';
 
 export interface LlmStrategistOptions {
   /** any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, LM Studio, OpenRouter */
@@ -128,10 +128,28 @@ export class LlmStrategist implements Strategist {
     const refusal = message?.refusal == null ? message?.refusal : this.#scrub(message.refusal);
     const rawAnswer = message ? (content ?? refusal ?? '') : undefined;
     const parsed = parseCompletion(content, { finishReason: choice?.finish_reason, refusal }, { maxAnswerChars: this.#options.maxAnswerChars });
+    const usage = usageOf(completion, this.#options.model);
+    const extra = usage ? { usage } : {};
     if (!parsed.ok) {
-      return { ok: false, source: 'llm', stage: 'parse', code: parsed.code, reason: this.#scrub(parsed.reason), rawAnswer, prompt };
+      return { ok: false, source: 'llm', stage: 'parse', code: parsed.code, reason: this.#scrub(parsed.reason), rawAnswer, prompt, ...extra };
     }
-    return { ok: true, source: 'llm', command: parsed.command, rawAnswer, prompt };
+    return { ok: true, source: 'llm', command: parsed.command, rawAnswer, prompt, ...extra };
+  }
+
+  /**
+   * A cheap request (the models list) at start-up: null when the endpoint answers, else a warning
+   * to show at once, instead of finding out cycle after cycle that every decision is DO_NOTHING.
+   * An endpoint without a models list (404) is reachable, which is what this checks.
+   */
+  async checkEndpoint(timeoutMs = Math.min(this.#options.timeoutMs, 10_000)): Promise<string | null> {
+    try {
+      await this.#client.models.list({ timeout: timeoutMs, maxRetries: 0 });
+      return null;
+    } catch (err) {
+      if (err instanceof APIError && err.status !== undefined && err.status !== 401 && err.status !== 403) return null;
+      const { reason } = classify(err, { ...this.#options, maxRetries: 0, timeoutMs });
+      return this.#scrub(`the LLM endpoint cannot be used: ${reason}. Until it answers, every cycle's decision is DO_NOTHING`);
+    }
   }
 
   #failure(prompt: Prompt, err: unknown): Proposal {
@@ -143,6 +161,15 @@ export class LlmStrategist implements Strategist {
   #scrub(text: string): string {
     return scrubSecret(text, this.#options.apiKey);
   }
+}
+
+function usageOf(completion: OpenAI.Chat.Completions.ChatCompletion, model: string): DecisionUsage | undefined {
+  const u = completion.usage;
+  if (!u) return undefined;
+  const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : 0);
+  const promptTokens = n(u.prompt_tokens);
+  const completionTokens = n(u.completion_tokens);
+  return { model, promptTokens, completionTokens, totalTokens: n(u.total_tokens) || promptTokens + completionTokens };
 }
 
 export function scrubSecret(text: string, secret: string): string {

@@ -1,4 +1,5 @@
 import type { AiCommand } from '../domain/commands';
+import type { TokenUsage } from '../domain/llmBudget';
 import type { Trade } from '../domain/trade';
 import type { DecisionContext } from '../domain/validation';
 import type { MarketSnapshot } from './marketSnapshot';
@@ -20,7 +21,7 @@ export interface StrategistRequest {
  * value, not an exception: `stage` says where it failed (the LLM call, or reading its answer).
  */
 export type Proposal =
-  | { ok: true; source: StrategistKind; command: AiCommand; rawAnswer?: string; prompt?: Prompt }
+  | { ok: true; source: StrategistKind; command: AiCommand; rawAnswer?: string; prompt?: Prompt; usage?: DecisionUsage }
   | {
       ok: false;
       source: StrategistKind;
@@ -29,7 +30,15 @@ export type Proposal =
       reason: string;
       rawAnswer?: string;
       prompt?: Prompt;
+      usage?: DecisionUsage;
     };
+
+/** what one decision cost: the API's usage field, the model, and the money when the model has a price */
+export interface DecisionUsage extends TokenUsage {
+  model: string;
+  /** in the currency of strategist.budget.prices; absent when the model has no price */
+  cost?: number;
+}
 
 /** Anything that can answer "what now?" for one symbol: the LLM, or the deterministic rules. */
 export interface Strategist {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { omsActivities } from '../../src/activities/oms';
+import type { OmsResult as OmsActivityResult } from '../../src/domain/omsResult';
 import { RiskConfig } from '../../src/config/schema';
 import type { AiCommand } from '../../src/domain/commands';
 import { createCcxtBinance } from '../../src/exchange/ccxtClient';
@@ -42,10 +43,10 @@ describe('OMS price envelope (real OMS activity, ccxt, simulator)', () => {
     await sim.close();
   });
 
-  const execute = (risk: RiskConfig, command: AiCommand) =>
+  const execute = (risk: RiskConfig, command: AiCommand): Promise<OmsActivityResult> =>
     new MockActivityEnvironment().run(omsActivities({ gateway, risk, secrets: [API_KEY, API_SECRET] }).executeAiCommand, {
       symbol: 'BTCUSDT', sequence: 7, command, trade: null, lastPrice: 65000,
-    });
+    }) as Promise<OmsActivityResult>;
   const writes = () => sim.requests().filter((r) => r.method !== 'GET').length;
 
   it("the gateway reads the simulator's price filter and PERCENT_PRICE_BY_SIDE band", async () => {

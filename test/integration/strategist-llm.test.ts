@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { TradingConfig } from '../../src/config/schema';
 import { createStrategist, NO_API_KEY_WARNING } from '../../src/strategist/createStrategist';
+import { BudgetedStrategist } from '../../src/strategist/budgetedStrategist';
 import { decide, type Decision } from '../../src/strategist/decide';
 import { LlmStrategist, type LlmStrategistOptions } from '../../src/strategist/llmStrategist';
 import { systemPrompt } from '../../src/strategist/prompt';
@@ -247,9 +248,13 @@ describe('createStrategist', () => {
   it('llm with a key: the LLM strategist on the configured endpoint, key not in its description', () => {
     const warnings: string[] = [];
     const s = createStrategist(config({ kind: 'llm', base_url: server.baseUrl, model: 'm1' }), { OPENAI_API_KEY: API_KEY }, (m) => warnings.push(m));
-    assert.ok(s instanceof LlmStrategist);
+    // inside its daily budget (strategist.budget)
+    assert.ok(s instanceof BudgetedStrategist && s.llm instanceof LlmStrategist);
     assert.equal(s.description, `llm m1 at ${server.baseUrl}`);
-    assert.deepEqual(warnings, []);
+    assert.deepEqual(warnings, ['strategist.budget.daily_cost is set but strategist.budget.prices has no price for m1: only the token budget (1000000 a day) applies']);
+    const priced = createStrategist(config({ kind: 'llm', base_url: server.baseUrl }), { OPENAI_API_KEY: API_KEY }, (m) => warnings.push(m));
+    assert.ok(priced instanceof BudgetedStrategist);
+    assert.equal(warnings.length, 1, 'gpt-4o-mini has a price by default');
   });
 
   it('rules: the rules strategist even when a key is set', () => {

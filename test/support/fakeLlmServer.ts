@@ -14,6 +14,8 @@ export type ScriptedResponse =
       content: string | null;
       finishReason?: 'stop' | 'length' | 'content_filter';
       refusal?: string | null;
+      /** the usage field the answer reports (default 100 prompt + 50 completion tokens) */
+      usage?: { prompt_tokens: number; completion_tokens: number };
     }
   | { kind: 'http'; status: number; body: unknown; headers?: Record<string, string> }
   /** never answers: the request stays open until the client gives up (its timeout) */
@@ -74,6 +76,11 @@ export class FakeLlmServer {
         }
         this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
         this.#notify();
+        if (req.method === 'GET' && req.url?.endsWith('/models')) {
+          // the cheap request a client makes to see that the endpoint answers
+          send(res, 200, { object: 'list', data: [{ id: 'fake-model', object: 'model', created: 1_700_000_000, owned_by: 'test' }] });
+          return;
+        }
         if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
           send(res, 404, { error: { message: `no route ${req.method} ${req.url}` } });
           return;
@@ -157,9 +164,19 @@ function respond(res: ServerResponse, scripted: ScriptedResponse, model: string)
             logprobs: null,
           },
         ],
-        usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 },
+        usage: usageOf(scripted.usage ?? { prompt_tokens: 100, completion_tokens: 50 }),
       });
   }
+}
+
+function usageOf(u: { prompt_tokens: number; completion_tokens: number }) {
+  return { ...u, total_tokens: u.prompt_tokens + u.completion_tokens };
+}
+
+/** a scripted completion that reports this usage */
+export function withUsage(response: ScriptedResponse, prompt_tokens: number, completion_tokens: number): ScriptedResponse {
+  if (response.kind !== 'completion') throw new Error('only a completion reports usage');
+  return { ...response, usage: { prompt_tokens, completion_tokens } };
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
