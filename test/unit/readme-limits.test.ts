@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { TradingConfig } from '../../src/config/schema';
+
+/** The README's table of limits says the truth: every limit key is there, with the default the schema applies. */
+describe('README: the risk envelope table', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const rows = [...readme.matchAll(/^\| `([a-z_.]+)` \| ([^|]+) \|/gm)].map((m) => ({ key: m[1]!, shown: m[2]!.trim() }));
+  const defaults = TradingConfig.parse({ symbols: ['BTCUSDT'] }) as unknown as Record<string, Record<string, unknown>>;
+  const valueAt = (key: string): unknown => key.split('.').reduce<any>((o, k) => o?.[k], defaults);
+
+  it('lists every risk, market_data and strategist budget/answer limit', () => {
+    const documented = new Set(rows.map((r) => r.key));
+    const limits = [
+      ...Object.keys(defaults.risk!).map((k) => `risk.${k}`),
+      ...Object.keys(defaults.market_data!).map((k) => `market_data.${k}`),
+      ...Object.keys((defaults.strategist as any).budget).map((k) => `strategist.budget.${k}`),
+      'strategist.max_reasoning_chars',
+      'strategist.max_answer_chars',
+    ];
+    for (const key of limits) assert.ok(documented.has(key), `${key} is not in the README's table`);
+  });
+
+  it('with the default the schema applies', () => {
+    for (const { key, shown } of rows) {
+      const value = valueAt(key);
+      if (typeof value === 'number') assert.equal(Number(shown), value, key);
+      else if (typeof value === 'string') assert.equal(shown, `\`${value}\``, key);
+    }
+    assert.ok(rows.length >= 18, `${rows.length} rows`);
+  });
+});
