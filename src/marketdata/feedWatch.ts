@@ -1,5 +1,5 @@
 import { nextWatch, type FeedWatchEntry } from '../domain/marketDataGuard';
-import { readStateFile, writeStateFile } from '../journal/stateFile';
+import { readStateFile, writeStateFile } from './stateFile';
 
 /**
  * When each symbol's newest candle was first seen (wall clock), so that a feed that stopped is

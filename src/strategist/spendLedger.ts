@@ -1,5 +1,5 @@
 import { addSpend, spendOf, utcDay, type DaySpend, type TokenUsage } from '../domain/llmBudget';
-import { readStateFile, writeStateFile } from '../journal/stateFile';
+import { readStateFile, writeStateFile } from '../marketdata/stateFile';
 
 /**
  * Today's LLM spend, kept in a small file under data/ (strategist.budget.state_file) so that a
