@@ -20,7 +20,7 @@ import { createCcxtBinance } from '../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../src/exchange/gateway';
 import type { AiCommand } from '../src/domain/commands';
 import type { Trade } from '../src/domain/trade';
-import type { RiskConfig } from '../src/config/schema';
+import { RiskConfig } from '../src/config/schema';
 import {
   applyEvents,
   DEFAULT_TRACKING_INTERVAL_MS,
@@ -33,7 +33,7 @@ import { belongsTo } from '../src/oms/clientIds';
 
 const KEY = 'bench-key';
 const SECRET = 'bench-secret';
-const RISK: RiskConfig = { max_position_size_percent: 10, max_open_trades: 1000, min_reward_risk: 1.5, max_entry_distance_percent: 2 };
+const RISK: RiskConfig = RiskConfig.parse({ max_position_size_percent: 10, max_open_trades: 1000, min_reward_risk: 1.5, max_entry_distance_percent: 2 });
 const FILLS = Number(process.env.OMS_BENCH_FILLS ?? 200);
 const THROUGHPUT_PLANS = Number(process.env.OMS_BENCH_PLANS ?? 100);
 /** one open trade per symbol, as in production: a batch is one trade on each of these markets */

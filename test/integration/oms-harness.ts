@@ -1,7 +1,7 @@
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
 import { createCcxtBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway, type GatewayOptions } from '../../src/exchange/gateway';
-import type { RiskConfig } from '../../src/config/schema';
+import { RiskConfig } from '../../src/config/schema';
 import type { AiCommand } from '../../src/domain/commands';
 import type { Trade } from '../../src/domain/trade';
 import type { OmsContext } from '../../src/oms/types';
@@ -16,12 +16,12 @@ import type { ExchangeOrder } from '../../src/exchange/types';
 export const API_KEY = 'oms-test-key-0001';
 export const API_SECRET = 'oms-test-secret-0001';
 
-export const RISK: RiskConfig = {
+export const RISK: RiskConfig = RiskConfig.parse({
   max_position_size_percent: 10,
   max_open_trades: 3,
   min_reward_risk: 1.5,
   max_entry_distance_percent: 2,
-};
+});
 
 export interface Harness {
   sim: SimulatorHandle;
