@@ -5,6 +5,7 @@ import type { RiskLimits } from '../domain/risk';
 import type { ExchangePort, MarketDataPort } from '../exchange/port';
 import type { TradeLog } from '../journal/tradeLog';
 import type { Strategist } from '../strategist/strategist';
+import type { PortfolioInput } from '../contract/portfolioState';
 
 /**
  * What the activities are built from. The worker makes these once per process (one shared,
@@ -29,4 +30,6 @@ export interface ActivityDeps {
   temporalClient?: Client;
   /** input of the order monitor when watchOrders has to start it */
   orderMonitor?: OrderMonitorInput;
+  /** input of the portfolio workflow when requestSlot has to start it (from the config's risk limits) */
+  portfolio?: PortfolioInput;
 }

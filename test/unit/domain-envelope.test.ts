@@ -202,3 +202,30 @@ describe('per-symbol entry rules', () => {
     assert.equal(entryExpired(null, NOW, rules), false);
   });
 });
+
+describe('notional and equity', async () => {
+  const { markToMarket, tradeNotional } = await import('../../src/domain/envelope/notional');
+  const base: Trade = {
+    id: 'T-BTCUSDT-1', symbol: 'BTCUSDT', direction: 'LONG', status: 'PENDING', entryPrice: 100, stopLossPrice: 95, takeProfitPrices: [110],
+    quantity: 2, positionSizePercent: 5, entryFills: [], exitFills: [], orders: [], createdAt: NOW,
+  };
+  it('counts a pending entry at its limit and a position at its average entry', () => {
+    assert.equal(tradeNotional(base), 200);
+    const partly = { ...base, status: 'ACTIVE' as const, entryFills: [{ eventId: 'f', price: 99, quantity: 1, fee: 0, at: NOW }] };
+    assert.equal(tradeNotional(partly), 100 + 99);
+    assert.equal(tradeNotional({ ...partly, entryEndedAt: NOW }), 99);
+    assert.equal(tradeNotional({ ...base, status: 'CANCELLED' }), 0);
+  });
+  it('marks balances to last prices and names what it could not price', () => {
+    const r = markToMarket(
+      [{ asset: 'USDT', total: 5_000 }, { asset: 'BTC', total: 0.1 }, { asset: 'DOGE', total: 10 }, { asset: 'ETH', total: 0 }],
+      'USDT',
+      new Map([['BTC', 40_000]]),
+    );
+    assert.deepEqual(r, { equity: 9_000, unpriced: ['DOGE'] });
+  });
+  it('never lets a clock stepping back restart the UTC day', () => {
+    const book = markEquity(markEquity(null, { equity: 100, at: Date.UTC(2021, 4, 20, 1) }), { equity: 90, at: Date.UTC(2021, 4, 19, 23) });
+    assert.deepEqual({ day: book.day, start: book.dayStartEquity, last: book.lastEquity }, { day: '2021-05-20', start: 100, last: 90 });
+  });
+});

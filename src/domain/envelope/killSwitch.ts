@@ -46,11 +46,13 @@ export interface RiskFigures {
 
 /** the book after a reading: a new UTC day starts from this reading, the peak only rises */
 export function markEquity(book: EquityBook | null, reading: EquityReading): EquityBook {
-  const day = utcDay(reading.at);
+  // a clock that steps back (another exchange node, a replay restarted) must not restart the day
+  const at = Math.max(reading.at, book?.lastAt ?? 0);
+  const day = utcDay(at);
   if (!book || book.day !== day) {
-    return { day, dayStartEquity: reading.equity, peakEquity: Math.max(book?.peakEquity ?? 0, reading.equity), lastEquity: reading.equity, lastAt: reading.at };
+    return { day, dayStartEquity: reading.equity, peakEquity: Math.max(book?.peakEquity ?? 0, reading.equity), lastEquity: reading.equity, lastAt: at };
   }
-  return { ...book, peakEquity: Math.max(book.peakEquity, reading.equity), lastEquity: reading.equity, lastAt: reading.at };
+  return { ...book, peakEquity: Math.max(book.peakEquity, reading.equity), lastEquity: reading.equity, lastAt: at };
 }
 
 export function riskFigures(book: EquityBook): RiskFigures {

@@ -24,7 +24,7 @@ export interface SlotGrant extends SlotRequest {
 
 export type Grants = Record<string, SlotGrant>;
 
-export type SlotRefusalCode = 'PORTFOLIO_HALTED' | 'MAX_OPEN_TRADES' | 'MAX_TOTAL_EXPOSURE' | 'MAX_SYMBOL_EXPOSURE' | 'NO_EQUITY';
+export type SlotRefusalCode = 'PORTFOLIO_HALTED' | 'MAX_OPEN_TRADES' | 'MAX_TOTAL_EXPOSURE' | 'MAX_SYMBOL_EXPOSURE' | 'NO_EQUITY' | 'TRADE_ENDED';
 
 export type SlotDecision =
   | { granted: true; grant: SlotGrant; /** the trade already held it (a repeated request) */ repeated: boolean }
