@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { ActivityDeps } from './activities/deps';
+import { portfolioInput } from './config/envelope';
 import { loadConfig } from './config/load';
 import type { TradingConfig } from './config/schema';
 import { ccxtOptionsFromConfig, credentialsFromEnv, paperCredentials, sharedCcxt, closeSharedCcxt } from './exchange/ccxtClient';
@@ -67,6 +68,7 @@ export function buildActivityDeps(config: TradingConfig, opts: ActivityDepsOptio
     tradeLog: openTradeLog(config.trade_log, { secrets: secrets.filter((s): s is string => !!s) }),
     timeframes: config.timeframes,
     risk: config.risk,
+    portfolio: portfolioInput(config),
     secrets,
   };
 }

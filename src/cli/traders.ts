@@ -11,6 +11,8 @@ import type { OrderMonitorInput } from '../contract/monitorState';
 import type { SymbolTraderInput } from '../contract/traderState';
 import { stateQuery } from '../contract/signals';
 import type { SymbolTraderState } from '../contract/traderState';
+import { startPortfolio } from '../activities/portfolioClient';
+import { portfolioInput, symbolEntryRules } from '../config/envelope';
 import { CliError, EXIT_USAGE } from './errors';
 
 /**
@@ -30,7 +32,13 @@ export interface StartedTrader {
 }
 
 export function symbolTraderInput(config: TradingConfig, symbol: string): SymbolTraderInput {
-  return { symbol, cycleIntervalMs: config.cycle_interval, mode: config.exchange.mode };
+  return {
+    symbol,
+    cycleIntervalMs: config.cycle_interval,
+    mode: config.exchange.mode,
+    // every trader started by the product is inside the risk envelope: its own rules and a slot per trade
+    envelope: { rules: symbolEntryRules(config.risk), portfolio: true },
+  };
 }
 
 /** Symbols the CLI may start: only configured ones, because the config carries their risk limits. */
@@ -92,6 +100,8 @@ export async function startTraders(
   taskQueue = TASK_QUEUE,
 ): Promise<{ traders: StartedTrader[]; monitor: StartOutcome }> {
   const monitor = await startOrderMonitor(client, {}, taskQueue);
+  // the portfolio first: a trader's first PLAN_TRADE asks it for a slot
+  await startPortfolio(client, portfolioInput(config), taskQueue);
   const traders: StartedTrader[] = [];
   for (const symbol of symbols) traders.push(await startTrader(client, config, symbol, taskQueue));
   return { traders, monitor };
