@@ -67,8 +67,11 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   const maxCycles = input.maxCyclesPerRun ?? DEFAULT_MAX_CYCLES_PER_RUN;
   for (;;) {
     state.phase = 'WAITING';
-    const wait = state.nextCycleAt - Date.now();
-    const due = wait <= 0 || !(await condition(() => hasWork(), wait)) || Date.now() >= state.nextCycleAt;
+    // the next cycle, or sooner an envelope deadline (a PENDING entry expiring) that is not a cycle
+    const wakeAt = envelope.wakeAt(state.nextCycleAt);
+    const wait = wakeAt - Date.now();
+    const timedOut = wait <= 0 || !(await condition(() => hasWork(), wait));
+    const due = Date.now() >= state.nextCycleAt || (timedOut && wakeAt === state.nextCycleAt);
     await handleInbox();
     await tradeLog.flush();
     if (state.stopRequested) break;
@@ -243,6 +246,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
       if (cancel) await cancelByHand(cancel.reason ?? 'manual cancel');
       await envelope.handleHalts();
     }
+    await envelope.expireEntry();
     await visibility.watchCurrentTrade();
     await envelope.settle();
   }

@@ -52,12 +52,19 @@ export class TraderEnvelope {
     return this.#halts.length > 0;
   }
 
-  /** the cycle's first step: the engine cancels an entry that waited too long */
+  /** when the trader must wake: its next cycle, or sooner when its PENDING entry expires */
+  wakeAt(nextCycleAt: number): number {
+    const trade = this.state.trade;
+    if (!this.enabled || trade?.status !== 'PENDING') return nextCycleAt;
+    return Math.min(nextCycleAt, trade.createdAt + this.input!.rules.entryTimeoutMs);
+  }
+
+  /** at every cycle's start and whenever the trader wakes: the engine cancels an entry that waited too long */
   async expireEntry(): Promise<void> {
     const trade = this.state.trade;
     if (!this.enabled || !trade || !entryExpired(trade, Date.now(), this.input!.rules)) return;
-    const hours = Math.round(((Date.now() - trade.createdAt) / 3_600_000) * 100) / 100;
-    const reason = `entry expired: PENDING for ${hours}h, entry_timeout is ${this.input!.rules.entryTimeoutMs / 3_600_000}h`;
+    const minutes = (ms: number) => `${Math.round(ms / 600) / 100} min`;
+    const reason = `entry expired: PENDING for ${minutes(Date.now() - trade.createdAt)}, entry_timeout is ${minutes(this.input!.rules.entryTimeoutMs)}`;
     this.ops.journal('CONTROL', `${reason}; cancelling it`, trade, 'ENTRY_EXPIRED');
     const result = await this.ops.attempt('cancelling the expired entry', () => orders.cancelPendingOrder({ trade, reason }));
     if (result) await this.ops.adopt(result);
