@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -11,6 +12,7 @@ import { tradeIdFor } from '../../src/domain/newTrade';
 import type { symbolTrader } from '../../src/workflows/symbolTrader';
 import { doNothing, ExchangeModel, planLong } from '../support/temporalExchange';
 import { devServerEnv, withWorker } from '../support/temporalEnv';
+import { PROJECT_ROOT } from '../../src/devstack/temporalServer';
 import { recordHistory } from '../support/temporalHistories';
 import { envelopeInput, eventually, portfolioInputWith, startTestPortfolio, terminateAll, view } from '../support/portfolioHarness';
 
@@ -136,6 +138,15 @@ test('kill switch: a daily loss halts (PENDING cancelled, no new entry) until th
     assert.equal(!refused.granted && refused.code, 'PORTFOLIO_HALTED');
     // resume does not lift a daily-loss halt, and equity recovering the same day does not either
     await assert.rejects(portfolio.executeUpdate(resumeUpdate, { args: [{ by: 'test' }] }), refusedWith(/resumes by itself at the next UTC day/));
+    let run = await cli(['risk']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^HALTED \(DAILY_LOSS\) since .*: day loss 3\.5% of the UTC day's starting equity 10000/m);
+    assert.match(run.stdout, /^equity 9650 /m);
+    assert.match(run.stdout, /^day PnL -350 \(-3\.5% of 10000 at the start of UTC 2021-05-19; limit -3%\)/m);
+    assert.match(run.stdout, /^slots 0\/3 used; exposure 0 = 0% of equity \(limit 30%\)/m, 'the cancelled entry gave its slot back');
+    run = await cli(['resume']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /resume refused: the portfolio is halted by the daily loss limit .* resumes by itself at the next UTC day/);
     model.equity = 10_400;
     model.equityAt = Date.UTC(2021, 4, 19, 23, 59);
     const before = (await view(env.client)).sequence;
@@ -154,10 +165,16 @@ test('kill switch: a daily loss halts (PENDING cancelled, no new entry) until th
     const seen = v.sequence;
     v = await eventually('readings on the next day', () => view(env.client), (x) => x.sequence >= seen + 2);
     assert.equal(v.halt?.kind, 'DRAWDOWN', 'a drawdown halt is not lifted by a new day');
-    v = await portfolio.executeUpdate(resumeUpdate, { args: [{ by: 'test' }] });
+    run = await cli(['risk']);
+    assert.match(run.stdout, /^HALTED \(DRAWDOWN\) since .*: drawdown 11.06% from peak equity 10400 .*resume with `cli resume`/m);
+    assert.match(run.stdout, /^drawdown 11.06% from peak 10400 \(limit 10%\)/m);
+    run = await cli(['resume', '--by', 'test']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^resumed: ACTIVE/);
+    v = await view(env.client);
     assert.equal(v.status, 'ACTIVE');
     assert.equal(v.book?.peakEquity, 9_250, 'the peak restarts from equity at the resume');
-    await model.until(() => model.hasRow((r) => r.symbol === 'PORTFOLIO' && r.action === 'RESUMED' && /RESUMED by test/.test(r.detail)), 'the resume journaled');
+    await model.until(() => model.hasRow((r) => r.symbol === 'PORTFOLIO' && r.action === 'RESUMED' && /RESUMED by test after: drawdown/.test(r.detail)), 'the resume journaled');
     const granted = await portfolio.executeUpdate(requestSlotUpdate, { args: [{ tradeId: 'T-BTCUSDT-98', symbol: 'BTCUSDT', sequence: 98, notional: 100 }] });
     assert.equal(granted.granted, true);
 
@@ -166,6 +183,29 @@ test('kill switch: a daily loss halts (PENDING cancelled, no new entry) until th
     await terminateAll(env.client, ['BTCUSDT']);
   });
 });
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** the real CLI, as a person runs it, against the test's server */
+function cli(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/client.ts', ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** an Update its validator refused: the reason is the failure's cause */
 function refusedWith(re: RegExp) {
