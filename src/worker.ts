@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { ActivityDeps } from './activities/deps';
-import { portfolioInput } from './config/envelope';
+import { portfolioInput } from './cli/traders';
 import { loadConfig } from './config/load';
 import type { TradingConfig } from './config/schema';
 import { ccxtOptionsFromConfig, credentialsFromEnv, paperCredentials, sharedCcxt, closeSharedCcxt } from './exchange/ccxtClient';

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { PORTFOLIO_WORKFLOW_ID } from '../contract/ids';
 import { portfolioQuery, resumeUpdate } from '../contract/portfolioApi';
 import type { PortfolioView } from '../contract/portfolioState';
-import { describeView } from '../workflows/portfolioDescribe';
+import { describeView } from '../contract/portfolioDescribe';
 import { CliError } from './errors';
 import { withTemporal } from './session';
 

@@ -1,6 +1,5 @@
 import type { PortfolioLimits, SymbolEntryRules } from '../domain/envelope/limits';
-import type { PortfolioInput } from '../contract/portfolioState';
-import type { RiskConfig, TradingConfig } from './schema';
+import type { RiskConfig } from './schema';
 
 /** The config's risk section as the envelope's rules and workflows take it. */
 
@@ -21,10 +20,4 @@ export function symbolEntryRules(risk: RiskConfig): SymbolEntryRules {
     maxTradesPerDay: risk.max_trades_per_symbol_per_day,
     entryTimeoutMs: risk.entry_timeout,
   };
-}
-
-
-/** the portfolio workflow's input from the config (also what requestSlot starts it with) */
-export function portfolioInput(config: TradingConfig): PortfolioInput {
-  return { limits: portfolioLimits(config.risk), symbols: [...config.symbols], equityIntervalMs: config.risk.equity_check_interval };
 }

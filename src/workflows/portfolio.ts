@@ -16,7 +16,7 @@ import { failureMessage } from './describe';
 import { traderWorkflowId } from '../contract/ids';
 import { portfolioHaltSignal, portfolioQuery, releaseSlotUpdate, requestSlotUpdate, resumeUpdate } from '../contract/portfolioApi';
 import { equity, holdings } from './portfolioActivities';
-import { describeView } from './portfolioDescribe';
+import { describeView } from '../contract/portfolioDescribe';
 import { RELEASED_LIMIT, type HaltNotice, type PortfolioInput, type PortfolioState, type PortfolioView } from '../contract/portfolioState';
 import { PortfolioStatusKey } from '../contract/searchAttributes';
 import { TradeLogOutbox } from './tradeLogOutbox';

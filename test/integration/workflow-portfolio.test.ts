@@ -80,6 +80,7 @@ test('two symbols deciding in the same instant: exactly one gets the last slot; 
     await env.client.workflow.getHandle(traderWorkflowId(winner)).signal(cancelOrderSignal, { reason: 'test' });
     await model.until(() => model.callsOf('releaseSlot').length >= 1 && model.hasRow((r) => r.action === 'PENDING->CANCELLED'), 'slot released, cancel journaled');
     v = await eventually('the grant gone', () => view(env.client), (x) => Object.keys(x.grants).length === 0);
+    assert.equal(v.exposure.total, 0);
     assert.equal(model.journal().filter((r) => r.kind === 'TRANSITION' && r.action === 'PENDING->CANCELLED').length, 1);
     assert.deepEqual(model.callsOf('releaseSlot').map((r) => r.tradeId), [tradeIdFor(winner, 1)]);
 

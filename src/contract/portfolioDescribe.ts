@@ -1,5 +1,5 @@
 import { round2 } from '../domain/envelope/slots';
-import type { PortfolioView } from '../contract/portfolioState';
+import type { PortfolioView } from './portfolioState';
 
 /**
  * The portfolio in a few lines: the workflow's current details in the Web UI and `cli risk`
