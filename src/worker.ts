@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { ActivityDeps } from './activities/deps';
+import { portfolioInput } from './cli/traders';
 import { loadConfig } from './config/load';
 import type { TradingConfig } from './config/schema';
 import { ccxtOptionsFromConfig, credentialsFromEnv, paperCredentials, sharedCcxt, closeSharedCcxt } from './exchange/ccxtClient';
@@ -81,6 +82,7 @@ export function buildActivityDeps(config: TradingConfig, opts: ActivityDepsOptio
       watch: new FeedWatch(config.market_data.watch_file),
       ...(config.exchange.mode === 'paper' ? { resetHint: PAPER_RESET_HINT } : {}),
     },
+    portfolio: portfolioInput(config),
     secrets,
   };
 }

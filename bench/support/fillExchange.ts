@@ -72,7 +72,8 @@ export class FillExchange {
     return this.#waiters.until(check, timeoutMs);
   }
 
-  activities(): AllActivities {
+  /** benchmarked traders run without the risk envelope: no slot or portfolio activities */
+  activities(): Omit<AllActivities, 'requestSlot' | 'releaseSlot' | 'readAccountEquity' | 'listTraderHoldings'> {
     return {
       reconcileSymbol: async (input) => ({ trade: input.trade, events: [], report: [] }),
       fetchMarketData: async (input) => realisticSnapshot(input.symbol),

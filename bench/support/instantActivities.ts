@@ -85,7 +85,8 @@ export function realisticSnapshot(symbol: string): MarketSnapshot {
 const NOTHING: OmsResult = { outcome: 'NOTHING_TO_DO', trade: null, events: [], alerts: [] };
 
 /** every activity the symbolTrader calls, answering at once; a cycle is always DO_NOTHING */
-export function instantActivities(recorder: ActivityRecorder): SymbolTraderActivities {
+/** benchmarked traders run without the risk envelope: no slot activities */
+export function instantActivities(recorder: ActivityRecorder): Omit<SymbolTraderActivities, 'requestSlot' | 'releaseSlot'> {
   return {
     async reconcileSymbol(input): Promise<ReconcileResult> {
       const start = now();

@@ -6,6 +6,7 @@ import type { ExchangePort, MarketDataPort } from '../exchange/port';
 import type { TradeLog } from '../journal/tradeLog';
 import type { Strategist } from '../strategist/strategist';
 import type { MarketGuardDeps } from './marketGuard';
+import type { PortfolioInput } from '../contract/portfolioState';
 
 /**
  * What the activities are built from. The worker makes these once per process (one shared,
@@ -34,4 +35,6 @@ export interface ActivityDeps {
   temporalClient?: Client;
   /** input of the order monitor when watchOrders has to start it */
   orderMonitor?: OrderMonitorInput;
+  /** input of the portfolio workflow when requestSlot has to start it (from the config's risk limits) */
+  portfolio?: PortfolioInput;
 }

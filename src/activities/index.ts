@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps';
 import { journalActivities } from './journal';
 import { marketDataActivities } from './marketData';
 import { omsActivities } from './oms';
+import { portfolioActivities } from './portfolio';
 import { reconcileActivities } from './reconcile';
 import { strategistActivities } from './strategist';
 import { trackerActivities } from './tracker';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...omsActivities(deps),
     ...trackerActivities(deps),
     ...journalActivities(deps),
+    ...portfolioActivities(deps),
   };
 }
 
@@ -35,4 +37,5 @@ export function createActivities(deps: ActivityDeps) {
  */
 export type AllActivities = ReturnType<typeof createActivities>;
 export type OrderMonitorActivities = Pick<AllActivities, 'trackOrders'>;
-export type SymbolTraderActivities = Omit<AllActivities, keyof OrderMonitorActivities>;
+export type SymbolTraderActivities = Omit<AllActivities, 'trackOrders' | 'readAccountEquity' | 'listTraderHoldings'>;
+export type PortfolioActivities = Pick<AllActivities, 'readAccountEquity' | 'listTraderHoldings' | 'appendTradeLog'>;

@@ -5,6 +5,7 @@ import { firstLine } from './context';
 import { listCommand } from './list';
 import { logCommand } from './log';
 import { promptCommand } from './promptCommand';
+import { resumeCommand, riskCommand } from './risk';
 import { startCommand } from './start';
 import { statusCommand } from './status';
 import { stopCommand } from './stop';
@@ -21,7 +22,7 @@ export function buildProgram(extra: Command[] = []): Command {
       const { config } = thisCommand.opts<{ config?: string }>();
       if (config) process.env.TRADING_CONFIG = config;
     });
-  const commands = [startCommand(), stopCommand(), statusCommand(), listCommand(), cancelCommand(), logCommand(), promptCommand()];
+  const commands = [startCommand(), stopCommand(), statusCommand(), listCommand(), cancelCommand(), logCommand(), promptCommand(), riskCommand(), resumeCommand()];
   for (const cmd of [...commands, ...extra]) {
     program.addCommand(cmd);
   }

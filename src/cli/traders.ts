@@ -11,6 +11,10 @@ import type { OrderMonitorInput } from '../contract/monitorState';
 import type { SymbolTraderInput } from '../contract/traderState';
 import { stateQuery } from '../contract/signals';
 import type { SymbolTraderState } from '../contract/traderState';
+import { portfolioLimits, symbolEntryRules } from '../config/envelope';
+import { PORTFOLIO_WORKFLOW_ID } from '../contract/ids';
+import type { PortfolioInput } from '../contract/portfolioState';
+import { PortfolioStatusKey } from '../contract/searchAttributes';
 import { CliError, EXIT_USAGE } from './errors';
 
 /**
@@ -30,7 +34,13 @@ export interface StartedTrader {
 }
 
 export function symbolTraderInput(config: TradingConfig, symbol: string): SymbolTraderInput {
-  return { symbol, cycleIntervalMs: config.cycle_interval, mode: config.exchange.mode };
+  return {
+    symbol,
+    cycleIntervalMs: config.cycle_interval,
+    mode: config.exchange.mode,
+    // every trader started by the product is inside the risk envelope: its own rules and a slot per trade
+    envelope: { rules: symbolEntryRules(config.risk), portfolio: true },
+  };
 }
 
 /** Symbols the CLI may start: only configured ones, because the config carries their risk limits. */
@@ -69,6 +79,28 @@ export async function startTrader(client: Client, config: TradingConfig, symbol:
   }
 }
 
+/** the portfolio workflow's input from the config (also what requestSlot starts it with) */
+export function portfolioInput(config: TradingConfig): PortfolioInput {
+  return { limits: portfolioLimits(config.risk), symbols: [...config.symbols], equityIntervalMs: config.risk.equity_check_interval };
+}
+
+/** The one portfolio workflow (risk envelope); a trader's requestSlot also starts it when it is missing. */
+export async function startPortfolio(client: Client, input: PortfolioInput, taskQueue = TASK_QUEUE): Promise<StartOutcome> {
+  try {
+    await client.workflow.start('portfolio', {
+      taskQueue,
+      workflowId: PORTFOLIO_WORKFLOW_ID,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [{ key: PortfolioStatusKey, value: 'ACTIVE' }],
+    });
+    return 'started';
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already running';
+    throw err;
+  }
+}
+
 /** The one order monitor; its watch set is filled by the traders' watchOrders activity. */
 export async function startOrderMonitor(client: Client, input: OrderMonitorInput = {}, taskQueue = TASK_QUEUE): Promise<StartOutcome> {
   try {
@@ -92,6 +124,8 @@ export async function startTraders(
   taskQueue = TASK_QUEUE,
 ): Promise<{ traders: StartedTrader[]; monitor: StartOutcome }> {
   const monitor = await startOrderMonitor(client, {}, taskQueue);
+  // the portfolio first: a trader's first PLAN_TRADE asks it for a slot
+  await startPortfolio(client, portfolioInput(config), taskQueue);
   const traders: StartedTrader[] = [];
   for (const symbol of symbols) traders.push(await startTrader(client, config, symbol, taskQueue));
   return { traders, monitor };

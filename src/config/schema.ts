@@ -102,8 +102,35 @@ export const RiskConfig = z
     max_stop_distance_percent: z.number().gt(0).max(95).default(10),
     /** every take-profit (planned or adjusted) must be within this % of the last price */
     max_target_distance_percent: z.number().gt(0).max(1000).default(20),
+    // ---- portfolio-wide, held by the portfolio workflow (src/workflows/portfolio.ts)
+    /** sum of open trades' notional (PENDING entries included), % of equity */
+    max_total_exposure_percent: z.number().gt(0).max(100).default(30),
+    /** optional per-symbol caps of open notional, % of equity, e.g. { ETHUSDT: 10 } */
+    max_symbol_exposure_percent: z.record(SymbolName, z.number().gt(0).max(100)).default({}),
+    /** HALT when the loss since the UTC day's starting equity (realized + unrealized) reaches this % */
+    daily_loss_limit_percent: z.number().gt(0).max(100).default(3),
+    /** HALT when equity falls this % below its peak; only `cli resume` lifts it */
+    max_drawdown_percent: z.number().gt(0).max(100).default(10),
+    /** on a halt, also close ACTIVE positions at market (otherwise they keep their stop and targets) */
+    // not carried out yet: refused rather than silently ignored (positions keep their stop and targets)
+    flatten_on_halt: z
+      .boolean()
+      .default(false)
+      .refine((v) => !v, 'true is not supported yet: on a halt ACTIVE positions keep their stop and targets on the exchange; set false'),
+    /** how often the portfolio reads the account's equity */
+    equity_check_interval: Duration.default(60_000),
+    // ---- per symbol, held by each symbol's trader
+    /** cycles without a new entry on a symbol after one of its trades was stopped out */
+    cooldown_cycles: z.number().int().min(0).max(1_000).default(4),
+    max_trades_per_symbol_per_day: z.number().int().min(1).max(1_000).default(3),
+    /** a PENDING entry not filled after this long is cancelled by the engine */
+    entry_timeout: Duration.default(4 * 3_600_000),
   })
-  .strict();
+  .strict()
+  .refine((r) => Object.values(r.max_symbol_exposure_percent).every((p) => p <= r.max_total_exposure_percent), {
+    message: 'a max_symbol_exposure_percent cap above max_total_exposure_percent can never be reached',
+    path: ['max_symbol_exposure_percent'],
+  });
 
 /** When market data is too old, frozen or inconsistent to trade on (see src/domain/marketDataGuard.ts). */
 export const MarketDataConfig = z

@@ -4,6 +4,8 @@
  */
 export const TRADER_WORKFLOW_PREFIX = 'trader-';
 export const ORDER_MONITOR_WORKFLOW_ID = 'order-monitor';
+/** the one workflow that holds the portfolio-wide risk envelope (slots, exposure, kill switch) */
+export const PORTFOLIO_WORKFLOW_ID = 'portfolio';
 /** the task queue the worker polls and clients start workflows on */
 export const TASK_QUEUE = 'dynamic-executor';
 

@@ -6,6 +6,8 @@
  */
 export * from './ids';
 export * from './monitorState';
+export * from './portfolioApi';
+export * from './portfolioState';
 export * from './results';
 export * from './searchAttributes';
 export * from './signals';

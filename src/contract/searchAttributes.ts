@@ -11,4 +11,7 @@ export const TradeStatusKey = defineSearchAttributeKey('TradeStatus', SearchAttr
 /** paper | testnet | live | replay */
 export const TradingModeKey = defineSearchAttributeKey('TradingMode', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_KEYS = [SymbolKey, TradeStatusKey, TradingModeKey] as const;
+/** the portfolio workflow: ACTIVE, HALTED_DAILY_LOSS or HALTED_DRAWDOWN (`PortfolioStatus != "ACTIVE"` finds a halt) */
+export const PortfolioStatusKey = defineSearchAttributeKey('PortfolioStatus', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTE_KEYS = [SymbolKey, TradeStatusKey, TradingModeKey, PortfolioStatusKey] as const;

@@ -1,7 +1,10 @@
 import type { TradeLogRow } from '../domain/tradeLogRow';
 import type { StrategistDecision } from './results';
 import type { AiCommand } from '../domain/commands';
+import type { SymbolBook } from '../domain/envelope/entryRules';
+import type { SymbolEntryRules } from '../domain/envelope/limits';
 import type { Trade, TradeStatus } from '../domain/trade';
+import type { HaltNotice } from './portfolioState';
 
 /**
  * The whole state of one symbol's trader. It is what the `state` query returns and what a run
@@ -54,6 +57,28 @@ export interface SymbolTraderState {
   reconcileNeeded?: boolean;
   /** trade log rows not yet written (the journal was unavailable); written on the next flush */
   pendingRows?: TradeLogRow[];
+  /** the risk envelope's part in this trader (absent for traders started without one) */
+  envelope?: TraderEnvelopeState;
+}
+
+export interface TraderEnvelopeState {
+  /** the trade id whose portfolio slot this trader holds (granted before placing, until it ends) */
+  heldSlot: { tradeId: string } | null;
+  /** slots to give back, kept until the portfolio has them (a failed release is retried) */
+  releases: Array<{ tradeId: string; reason: string }>;
+  /** trade ids already given back or never needing one (bounded) */
+  released: string[];
+  /** cooldown and trades-per-day bookkeeping */
+  book: SymbolBook;
+  /** the portfolio's latest halt notice, as received */
+  halt: HaltNotice | null;
+}
+
+/** what the envelope asks of a trader: its own rules, and whether slots come from the portfolio */
+export interface TraderEnvelopeInput {
+  rules: SymbolEntryRules;
+  /** ask the `portfolio` workflow for a slot before every new trade */
+  portfolio: boolean;
 }
 
 export interface SymbolTraderInput {
@@ -64,6 +89,8 @@ export interface SymbolTraderInput {
   mode: string;
   /** continue-as-new after this many cycles in one run (default 200) */
   maxCyclesPerRun?: number;
+  /** the risk envelope (cooldown, trades per day, entry expiry, portfolio slots); absent: none */
+  envelope?: TraderEnvelopeInput;
   /** set by continue-as-new only */
   state?: SymbolTraderState;
 }

@@ -13,8 +13,10 @@ import { beforeEvents, sameTradeState } from './omsResults';
 import { SeenEvents } from './seenEvents';
 import { cancelOrderSignal, orderEventSignal, stateQuery, stopSignal } from '../contract/signals';
 import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
+import { portfolioHaltSignal } from '../contract/portfolioApi';
 import { checkInput, startingState } from './traderStart';
 import { TradeLogOutbox } from './tradeLogOutbox';
+import { TraderEnvelope } from './traderEnvelope';
 import { TradeVisibility } from './tradeVisibility';
 
 export const DEFAULT_MAX_CYCLES_PER_RUN = 200;
@@ -37,6 +39,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   const journal = tradeLog.add.bind(tradeLog);
   const seen = new SeenEvents(state);
   const visibility = new TradeVisibility(state);
+  const envelope = new TraderEnvelope(state, input.envelope, { journal, attempt, adopt });
 
   // Signal handlers only take note; the main loop acts, so activities never run concurrently on one trade.
   const inbox = emptyInbox();
@@ -50,6 +53,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     state.stopRequested = true;
     inbox.cancelPending ||= request?.cancelPending === true;
   });
+  setHandler(portfolioHaltSignal, (notice) => envelope.noteHalt(notice));
   setHandler(stateQuery, () => currentState());
 
   visibility.publishSearchAttributes();
@@ -63,8 +67,11 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   const maxCycles = input.maxCyclesPerRun ?? DEFAULT_MAX_CYCLES_PER_RUN;
   for (;;) {
     state.phase = 'WAITING';
-    const wait = state.nextCycleAt - Date.now();
-    const due = wait <= 0 || !(await condition(() => hasWork(), wait)) || Date.now() >= state.nextCycleAt;
+    // the next cycle, or sooner an envelope deadline (a PENDING entry expiring) that is not a cycle
+    const wakeAt = envelope.wakeAt(state.nextCycleAt);
+    const wait = wakeAt - Date.now();
+    const timedOut = wait <= 0 || !(await condition(() => hasWork(), wait));
+    const due = Date.now() >= state.nextCycleAt || (timedOut && wakeAt === state.nextCycleAt);
     await handleInbox();
     await tradeLog.flush();
     if (state.stopRequested) break;
@@ -131,6 +138,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     if (state.reconcileNeeded) await reconcile();
     const sequence = ++state.sequence;
     await visibility.watchCurrentTrade(true);
+    await envelope.expireEntry();
 
     let snapshot;
     try {
@@ -168,6 +176,13 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     if (command.action === 'PLAN_TRADE' && state.reconcileNeeded && patched(NEW_TRADE_ONLY_RECONCILED)) {
       // Unreconciled, the exchange may hold orders of this very trade id from before a fresh start.
       recordDecision(state, tradeLog, sequence, decision, 'NOT_EXECUTED', 'no new trade until the exchange is reconciled (it tells which trade ids are taken)');
+      return;
+    }
+    const refusal = command.action === 'PLAN_TRADE' ? await envelope.admit(sequence, command) : null;
+    if (refusal) {
+      // the risk envelope's word is final: nothing reaches the exchange
+      recordDecision(state, tradeLog, sequence, decision, 'REJECTED', `${refusal.code}: ${refusal.reason}`);
+      journal('REJECTION', `${refusal.code}: ${refusal.reason}`, undefined, refusal.code);
       return;
     }
     recordDecision(state, tradeLog, sequence, decision);
@@ -225,12 +240,15 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
 
   /** order events and manual cancels that arrived, in arrival order of kind */
   async function handleInbox(): Promise<void> {
-    while (inbox.events.length > 0 || inbox.cancels.length > 0) {
+    while (inbox.events.length > 0 || inbox.cancels.length > 0 || envelope.hasWork()) {
       await handleEvents();
       const cancel = inbox.cancels.shift();
       if (cancel) await cancelByHand(cancel.reason ?? 'manual cancel');
+      await envelope.handleHalts();
     }
+    await envelope.expireEntry();
     await visibility.watchCurrentTrade();
+    await envelope.settle();
   }
 
   /**
@@ -341,7 +359,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   }
 
   function hasWork(): boolean {
-    return inbox.events.length > 0 || inbox.cancels.length > 0 || state.stopRequested;
+    return inbox.events.length > 0 || inbox.cancels.length > 0 || state.stopRequested || envelope.hasWork();
   }
 
   /** the state as the query shows it, the next run takes it over and the workflow returns it */

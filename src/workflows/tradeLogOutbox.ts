@@ -22,7 +22,7 @@ export class TradeLogOutbox {
   readonly #idPrefix: string;
 
   constructor(
-    private readonly state: SymbolTraderState,
+    private readonly state: Pick<SymbolTraderState, 'symbol' | 'sequence' | 'journalSeq' | 'lastError'>,
     carried: readonly TradeLogRow[],
   ) {
     const info = workflowInfo();

@@ -1,12 +1,18 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { OrderMonitorActivities, SymbolTraderActivities } from '../../src/activities';
+import type { OrderMonitorActivities, PortfolioActivities, SymbolTraderActivities } from '../../src/activities';
+import type { AccountEquity, SlotDraft } from '../../src/contract/portfolioState';
 import type { OmsResult, StrategistDecision } from '../../src/contract/results';
 import type { TradeLogRow } from '../../src/domain/tradeLogRow';
 import type { MarketSnapshot } from '../../src/strategist/marketSnapshot';
 import type { AiCommand } from '../../src/domain/commands';
 import type { TradeEvent } from '../../src/domain/events';
+import { holdingOf } from '../../src/activities/portfolio';
+import { askForSlot, giveBackSlot } from '../../src/activities/portfolioClient';
+import type { TraderReport } from '../../src/domain/envelope/reconcileGrants';
+import type { SlotDecision } from '../../src/domain/envelope/slots';
 import { tradeIdFor } from '../../src/domain/newTrade';
+import type { PortfolioInput } from '../../src/contract/portfolioState';
 import { applyEvents } from '../../src/oms/applyEvents';
 import type { OrderRef, Trade } from '../../src/domain/trade';
 import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
@@ -33,7 +39,7 @@ export type Script = (input: Parameters<SymbolTraderActivities['askStrategist']>
 
 export const FEE = 0.1;
 
-export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivities {
+export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivities, PortfolioActivities {
   lastPrice = 100;
   readonly calls: ActivityCall[] = [];
   readonly rows = new Map<string, TradeLogRow>();
@@ -52,6 +58,11 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
   /** a trade reconcileSymbol found on the exchange and hands over when the workflow believes in none */
   recovered: Trade | null = null;
   script: Script = () => decision({ action: 'DO_NOTHING', reasoning: 'no setup' });
+  /** set to route slots to the real portfolio workflow; unset, every slot is granted (no portfolio) */
+  portfolio: { client: Client; taskQueue: string; input?: PortfolioInput } | null = null;
+  /** what readAccountEquity reports (the account's value and the market time of its prices) */
+  equity = 10_000;
+  equityAt = Date.UTC(2021, 4, 19, 0, 0);
   #waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   #clock = 1_700_000_000_000;
 
@@ -60,6 +71,7 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
     const names = [
       'reconcileSymbol', 'fetchMarketData', 'askStrategist', 'executeAiCommand', 'ensureProtection',
       'cancelPendingOrder', 'cancelProtection', 'watchOrders', 'appendTradeLog', 'trackOrders',
+      'requestSlot', 'releaseSlot', 'readAccountEquity', 'listTraderHoldings',
     ] as const;
     return Object.fromEntries(names.map((n) => [n, (input: any) => this.#record(n, input)])) as any;
   }
@@ -252,6 +264,28 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
 
   async appendTradeLog(input: { rows: TradeLogRow[] }): Promise<void> {
     for (const row of input.rows) if (!this.rows.has(row.id)) this.rows.set(row.id, row);
+  }
+
+  /** the model's entries are 1 unit: the notional is the entry price */
+  async requestSlot(input: SlotDraft): Promise<SlotDecision> {
+    const request = { tradeId: input.tradeId, symbol: input.symbol, sequence: input.sequence, notional: input.entryPrice };
+    if (!this.portfolio) return { granted: true, grant: { ...request, grantedAt: this.#tick() }, repeated: false };
+    return askForSlot(this.portfolio.client, this.portfolio, request);
+  }
+
+  async releaseSlot(input: { tradeId: string; reason: string }): Promise<{ released: boolean }> {
+    if (!this.portfolio) return { released: false };
+    return giveBackSlot(this.portfolio.client, this.portfolio, input.tradeId, input.reason);
+  }
+
+  async readAccountEquity(): Promise<AccountEquity> {
+    return { equity: this.equity, quote: 'USDT', at: this.equityAt, detail: `USDT ${this.equity}`, unpriced: [] };
+  }
+
+  async listTraderHoldings(input: { symbols: string[] }): Promise<TraderReport[]> {
+    const client = this.portfolio?.client ?? this.monitor?.client;
+    if (!client) throw new Error('listTraderHoldings needs model.portfolio (a client)');
+    return Promise.all(input.symbols.map((s) => holdingOf(client, s)));
   }
 
   async trackOrders(input: { trades: Trade[] }): Promise<TradeEvent[]> {

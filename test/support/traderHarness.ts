@@ -3,7 +3,7 @@ import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@tem
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { traderWorkflowId } from '../../src/contract/ids';
 import { stateQuery } from '../../src/contract/signals';
-import type { SymbolTraderState } from '../../src/contract/traderState';
+import type { SymbolTraderInput, SymbolTraderState } from '../../src/contract/traderState';
 import type { symbolTrader } from '../../src/workflows/symbolTrader';
 import { timeSkippingEnv } from './temporalEnv';
 import type { ExchangeModel } from './temporalExchange';
@@ -21,7 +21,7 @@ export type Trader = WorkflowHandle<typeof symbolTrader>;
 export interface TraderSuite {
   /** the time-skipping server; available inside tests (started before them, torn down after) */
   readonly env: TestWorkflowEnvironment;
-  startTrader(taskQueue: string, symbol: string, extra?: { maxCyclesPerRun?: number }): Promise<WorkflowHandleWithFirstExecutionRunId<typeof symbolTrader>>;
+  startTrader(taskQueue: string, symbol: string, extra?: Pick<SymbolTraderInput, 'maxCyclesPerRun' | 'envelope'>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof symbolTrader>>;
 }
 
 /** registers the calling test file's before/after hooks: call once, at the top level of the file */

@@ -80,3 +80,32 @@ describe('trading config', () => {
     assert.throws(() => parseDuration('15 minutes'), /not a duration/);
   });
 });
+
+describe('risk envelope keys', () => {
+  it('has conservative defaults', async () => {
+    const { parseConfig } = await import('../../src/config/load');
+    const { portfolioLimits, symbolEntryRules } = await import('../../src/config/envelope');
+    const cfg = parseConfig('symbols: [BTCUSDT]\n');
+    assert.deepEqual(portfolioLimits(cfg.risk), {
+      maxOpenTrades: 3,
+      maxTotalExposurePercent: 30,
+      maxSymbolExposurePercent: {},
+      dailyLossLimitPercent: 3,
+      maxDrawdownPercent: 10,
+      flattenOnHalt: false,
+    });
+    assert.deepEqual(symbolEntryRules(cfg.risk), { cooldownCycles: 4, maxTradesPerDay: 3, entryTimeoutMs: 4 * 3_600_000 });
+    assert.equal(cfg.risk.equity_check_interval, 60_000);
+  });
+
+  it('reads per-symbol caps under canonical names and refuses caps that cannot be reached', async () => {
+    const { parseConfig } = await import('../../src/config/load');
+    const cfg = parseConfig('symbols: [BTCUSDT]\nrisk:\n  max_symbol_exposure_percent: { ETH/USDT: 10 }\n  entry_timeout: 2h\n');
+    assert.deepEqual(cfg.risk.max_symbol_exposure_percent, { ETHUSDT: 10 });
+    assert.equal(cfg.risk.entry_timeout, 7_200_000);
+    assert.throws(() => parseConfig('symbols: [BTCUSDT]\nrisk:\n  max_symbol_exposure_percent: { ETHUSDT: 50 }\n'), /risk\.max_symbol_exposure_percent: .*can never be reached/);
+    assert.throws(() => parseConfig('symbols: [BTCUSDT]\nrisk:\n  daily_loss_limit_percent: 0\n'), /risk\.daily_loss_limit_percent/);
+    assert.throws(() => parseConfig('symbols: [BTCUSDT]\nrisk:\n  entry_timeout: soon\n'), /risk\.entry_timeout: .*not a duration/);
+    assert.throws(() => parseConfig('symbols: [BTCUSDT]\nrisk:\n  flatten_on_halt: true\n'), /risk\.flatten_on_halt: true is not supported yet/);
+  });
+});
