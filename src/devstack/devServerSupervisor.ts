@@ -10,7 +10,7 @@ import { startDevServer, TemporalServerError, type DevServerOptions, type Tempor
  */
 
 export interface SuperviseOptions {
-  /** failed restarts in a row before giving up */
+  /** restart attempts (failed or not) allowed until the server has stayed up for stableAfterMs */
   maxAttempts?: number;
   /** first wait before a restart; doubles each failed attempt, up to maxBackoffMs */
   firstBackoffMs?: number;
@@ -53,11 +53,13 @@ export async function superviseDevServer(opts: DevServerOptions, sup: SuperviseO
       if (diedAt - upSince >= stableAfter) attemptsLeft = maxAttempts;
       sup.onDown?.();
       log(`Temporal dev server died (pid ${current.pid}, ${why}): restarting it on ${opts.dbFile} at ${opts.address}`);
+      let lastError = 'no attempt left';
       for (let attempt = 1; ; attempt++) {
         if (attemptsLeft <= 0) {
           giveUp(
             new TemporalServerError(
-              `the Temporal dev server could not be brought back after ${maxAttempts} attempts; see ${opts.logFile}`,
+              `the Temporal dev server could not be brought back after ${maxAttempts} attempts ` +
+                `(without ${Math.round(stableAfter / 1000)} s of uptime between them; the last: ${lastError}); see ${opts.logFile}`,
             ),
           );
           return;
@@ -77,7 +79,8 @@ export async function superviseDevServer(opts: DevServerOptions, sup: SuperviseO
           break;
         } catch (err) {
           if (stopping) return;
-          log(`Temporal dev server: restart attempt ${attempt} failed: ${(err as Error).message.split('\n')[0]}`);
+          lastError = (err as Error).message.split('\n')[0]!;
+          log(`Temporal dev server: restart attempt ${attempt} failed: ${lastError}`);
         }
       }
       if (stopping) return;
