@@ -79,7 +79,7 @@ export async function superviseDevServer(opts: DevServerOptions, sup: SuperviseO
           break;
         } catch (err) {
           if (stopping) return;
-          lastError = (err as Error).message.split('\n')[0]!;
+          lastError = (err as Error).message.split('\n')[0]!.replace(/; see .*$/, '');
           log(`Temporal dev server: restart attempt ${attempt} failed: ${lastError}`);
         }
       }

@@ -194,7 +194,7 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
       if (stopping) return;
       fatal = err;
       stopping = true;
-      console.error(`error: ${err.message}. Stopping the stack.`);
+      console.error('Temporal dev server: giving up on it; stopping the stack');
       if (worker?.getState() === 'RUNNING') worker.shutdown();
       // the worker drains against a server that is gone; do not let that hold the exit forever
       setTimeout(() => process.exit(1), 30_000).unref();

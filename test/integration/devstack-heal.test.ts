@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -187,6 +187,27 @@ describe('npm start heals its Temporal dev server', () => {
     const nothing = await cli(['status']);
     assert.equal(nothing.code, 1);
     assert.match(nothing.stderr, /Nothing is running — start it with npm start/);
+  });
+
+  it('exits with a clear error when the dev server cannot be brought back (bounded retries)', async () => {
+    await stopAll();
+    const stack = start();
+    await stack.waitFor(/Dynamic Executor is running[\s\S]*CLI:/);
+    const server = serverRecord();
+    // the database path becomes a directory: no restart can succeed
+    renameSync(dbFile, join(dir, 'moved.db'));
+    mkdirSync(dbFile);
+    try {
+      process.kill(server.pid, 'SIGKILL');
+      assert.equal(await stack.exited, 1, stack.output());
+    } finally {
+      rmSync(dbFile, { recursive: true, force: true });
+      renameSync(join(dir, 'moved.db'), dbFile);
+    }
+    const out = stack.output();
+    assert.equal(out.match(/restart attempt \d failed/g)?.length, 5, out);
+    assert.match(out, /error: the Temporal dev server could not be brought back after 5 attempts/);
+    assert.equal(existsSync(stackLockFile(data)), false, 'the stack lock is released');
   });
 
   it("the next start stops the dev server left over after npm start's whole process group was killed", async () => {
