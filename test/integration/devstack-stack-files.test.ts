@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unreachableMessage } from '../../src/cli/unreachable';
 import { settleLeftoverServer } from '../../src/devstack/leftoverServer';
 import { claimStack, StackBusy } from '../../src/devstack/stackLock';
 import { processIdentity } from '../../src/localStack/processIdentity';
@@ -94,6 +95,30 @@ describe('pid files of the local stack', () => {
     await exited(server);
     assert.equal(server.signalCode, 'SIGTERM', 'stopped with SIGTERM');
     assert.equal(existsSync(serverPidFile(dbFile)), false);
+  });
+
+  it("the CLI's message when Temporal does not answer: down while a stack or its server runs, else nothing is running", async () => {
+    const env = { DE_DATA_DIR: dir };
+    assert.match(unreachableMessage('127.0.0.1:1', 'default', 'refused', env), /Nothing is running — start it with npm start/);
+    const server = await longRunning('start-dev', '--db-filename', dbFile);
+    children.push(server);
+    const s = processIdentity(server.pid!)!;
+    writeRecord(serverPidFile(dbFile), record(s.pid, s.startTime));
+    assert.match(
+      unreachableMessage('127.0.0.1:1', 'default', 'refused', env),
+      new RegExp(`the Temporal server at 127\\.0\\.0\\.1:1 is down \\(refused\\): its dev server process \\(pid ${s.pid}\\) runs but does not answer`),
+    );
+    const where = { address: '127.0.0.1:1', namespace: 'default', dbFile };
+    const release = claimStack(dir, where);
+    try {
+      assert.match(unreachableMessage('127.0.0.1:1', 'default', 'refused', env), new RegExp(`is down \\(refused\\); npm start \\(pid ${process.pid}\\) is running`));
+      assert.match(unreachableMessage('127.0.0.1:2', 'default', 'refused', env), /npm start \(pid \d+\) runs its Temporal server at 127\.0\.0\.1:1: use --address/);
+    } finally {
+      release();
+    }
+    server.kill('SIGKILL');
+    await exited(server);
+    assert.match(unreachableMessage('127.0.0.1:1', 'default', 'refused', env), /Nothing is running/, 'stale pid files do not count');
   });
 
   it('one npm start per data dir: a live one refuses a second; a dead one is replaced', async () => {
