@@ -29,7 +29,7 @@ function fromProc(pid: number): ProcessIdentity | undefined | null {
   if (fields[0] === 'Z') return undefined;
   const startTime = fields[19];
   if (!startTime) return undefined;
-  let command: string[] = [];
+  let command: string[];
   try {
     command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
   } catch {
