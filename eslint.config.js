@@ -43,6 +43,7 @@ const LAYERS = {
   workflows: layer('workflows'),
   cli: layer('cli'),
   devstack: layer('devstack'),
+  localStack: layer('localStack'),
   worker: ['../worker', '../client'],
 };
 
@@ -128,5 +129,7 @@ export default tseslint.config(
       'src/workflows',
     ),
   },
+  // the local stack's pid files, read by both cli and devstack (which must not import each other)
+  { files: ['src/localStack/**/*.ts'], rules: rules(forbid(Object.keys(LAYERS).filter((n) => n !== 'localStack'), { message: 'the pid files of the local stack import nothing of ours' })) },
   { files: ['src/cli/**/*.ts'], rules: rules(forbid(['simulator', 'oms', 'activities', 'workflows', 'devstack', 'worker'], { allowTypeImports: false })) },
 );

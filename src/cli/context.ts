@@ -3,6 +3,7 @@ import { loadConfig, ConfigError } from '../config/load';
 import type { TradingConfig } from '../config/schema';
 import { canonicalSymbol } from '../domain/symbols';
 import { CliError, EXIT_USAGE } from './errors';
+import { unreachableMessage } from './unreachable';
 
 /** Where the CLI finds Temporal, and how long it waits for it before saying it is unreachable. */
 export interface TemporalTarget {
@@ -27,11 +28,7 @@ export interface TemporalSession {
 
 /** Connects and makes one real call, so "unreachable" is reported here and not as a later hang. */
 export async function connectTemporal(target: TemporalTarget = temporalTarget()): Promise<TemporalSession> {
-  const unreachable = (why: string) =>
-    new CliError(
-      `cannot reach the Temporal server at ${target.address} (namespace ${target.namespace}): ${why}. ` +
-        'Is the stack running (npm start)? Set TEMPORAL_ADDRESS to point elsewhere.',
-    );
+  const unreachable = (why: string) => new CliError(unreachableMessage(target.address, target.namespace, why));
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: target.address, connectTimeout: target.connectTimeoutMs });

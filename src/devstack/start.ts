@@ -13,8 +13,13 @@ import { checkStrategistEndpoint } from '../strategist/createStrategist';
 import { buildActivityDeps, createWorker } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
 import { TASK_QUEUE } from '../contract/ids';
+import { dataDir } from '../localStack/stackFiles';
+import { superviseDevServer, type SupervisedServer } from './devServerSupervisor';
+import { settleLeftoverServer } from './leftoverServer';
+import { OutageLogger } from './outageLogger';
 import { selectPriceFeed, probeBinancePublic, type FeedChoice, type SelectedFeed } from './priceFeed';
-import { ensureTemporalServer, PROJECT_ROOT, type TemporalServerHandle } from './temporalServer';
+import { claimStack, StackBusy } from './stackLock';
+import { DEFAULT_TEMPORAL_ADDRESS, ensureTemporalServer, tryConnect, type TemporalServerHandle } from './temporalServer';
 
 /**
  * `npm start`: the whole stack on one machine, in paper mode by default. Temporal (an existing
@@ -60,9 +65,26 @@ export function strategistSummary(config: TradingConfig, env: NodeJS.ProcessEnv)
   return { line: `LLM strategist: model ${s.model} at ${s.base_url}` };
 }
 
-/** where the dev server's database and the paper account live; DE_DATA_DIR moves them (tests) */
-export function dataDir(env: NodeJS.ProcessEnv): string {
-  return resolve(env.DE_DATA_DIR ?? resolve(PROJECT_ROOT, 'data'));
+export { dataDir };
+
+/** "every 20 s", "every 15 min", "every 4 h" */
+function everyText(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Number((ms / 3_600_000).toFixed(1))} h`;
+}
+
+/** Until the server at `address` answers again (a server we did not start: nobody tells us). */
+async function untilAnswers(address: string, stillWanted: () => boolean): Promise<boolean> {
+  while (stillWanted()) {
+    const connection = await tryConnect(address, 1_000);
+    if (connection) {
+      await connection.close().catch(() => undefined);
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return false;
 }
 
 function candlesDirFrom(opts: StartOptions, config: TradingConfig, env: NodeJS.ProcessEnv): string | undefined {
@@ -132,11 +154,31 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
   const config = loadConfig();
   refuseUnsafeMode(config, env);
 
+  const address = env.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS;
+  const namespace = env.TEMPORAL_NAMESPACE ?? 'default';
+  const dbFile = resolve(dataDir(env), 'temporal.db');
+
   // We stop the worker ourselves, so shutdown runs in order: worker, simulator, then the server.
-  // The console is the trader's summary: the SDK's own chatter (bundling, state changes) only from WARN.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger((env.DE_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+  // The console is the trader's summary: the SDK's own chatter (bundling, state changes) only from
+  // WARN, and the core's native logs forwarded through the outage logger, which turns its stream of
+  // retry warnings during an outage into one line when the server is back.
   let stopping = false;
+  const outage: OutageLogger = new OutageLogger(new DefaultLogger((env.DE_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'), {
+    print: (line) => console.log(line),
+    onUnannounced: () => {
+      void untilAnswers(address, () => !stopping && outage.inOutage).then((back) => {
+        const summary = back ? outage.end() : undefined;
+        if (summary) console.log(`Temporal server at ${address} answers again; ${summary}`);
+      });
+    },
+  });
+  Runtime.install({
+    shutdownSignals: [],
+    logger: outage,
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+  });
   let worker: Worker | undefined;
+  let fatal: Error | undefined;
   const onSignal = (signal: string) => {
     if (stopping) {
       console.log(`${signal} again: exiting now`);
@@ -155,14 +197,34 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
   };
 
   try {
+    const release = claimStack(dataDir(env), { address, namespace, dbFile });
+    cleanups.push(async () => release());
+    await settleLeftoverServer(dbFile);
+    let supervised: SupervisedServer | undefined;
     const server: TemporalServerHandle = await ensureTemporalServer({
-      address: env.TEMPORAL_ADDRESS,
-      namespace: env.TEMPORAL_NAMESPACE,
+      address,
+      namespace,
       uiPort: opts.uiPort,
-      dbFile: resolve(dataDir(env), 'temporal.db'),
+      dbFile,
       logFile: resolve(dataDir(env), 'temporal-server.log'),
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       installCli: true,
+      startServer: async (devOpts) => {
+        supervised = await superviseDevServer(devOpts, {
+          onDown: () => outage.begin(),
+          onBack: () => outage.end(),
+        });
+        return supervised;
+      },
+    });
+    void supervised?.gaveUp.then((err) => {
+      if (stopping) return;
+      fatal = err;
+      stopping = true;
+      console.error('Temporal dev server: giving up on it; stopping the stack');
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
+      // the worker drains against a server that is gone; do not let that hold the exit forever
+      setTimeout(() => process.exit(1), 30_000).unref();
     });
     cleanups.push(async () => {
       await server.stop();
@@ -221,11 +283,12 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
     console.log(`  strategist:  ${strategist.line}`);
     if (strategist.warning) console.warn(`WARNING: ${strategist.warning}`);
     console.log(`  trade log:   ${config.trade_log}`);
-    console.log(`  symbols (every ${Math.round(config.cycle_interval / 60_000)} min):`);
+    console.log(`  symbols (every ${everyText(config.cycle_interval)}):`);
     for (const line of lines) console.log(line);
     console.log('  CLI:         npm run cli -- status   (Ctrl-C here stops the stack; workflows resume next start)');
     await running;
     console.log('worker stopped');
+    if (fatal) throw fatal;
   } finally {
     await cleanup();
   }
@@ -276,7 +339,7 @@ async function main(argv: string[]): Promise<number> {
     await runStack(opts);
     return 0;
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof StartRefused) {
+    if (err instanceof ConfigError || err instanceof StartRefused || err instanceof StackBusy) {
       console.error(`error: ${err.message}`);
       return 2;
     }

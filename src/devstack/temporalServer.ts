@@ -4,6 +4,8 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { registerSearchAttributes, type SearchAttributeDefs } from '../cli/searchAttributes';
+import { processIdentity } from '../localStack/processIdentity';
+import { removeRecord, selfRef, serverPidFile, writeRecord, type ServerRecord } from '../localStack/stackFiles';
 
 /**
  * The local Temporal server for `npm start` and the tests: use one that already answers at the
@@ -132,6 +134,8 @@ export interface TemporalServerHandle {
   /** a ready connection; closed by stop() */
   connection: Connection;
   pid?: number;
+  /** a dev server this process started: resolves when the process ends, with its signal or exit code */
+  exited?: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -149,7 +153,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<TemporalSe
     '--port',
     String(port),
     '--db-filename',
-    opts.dbFile,
+    resolve(opts.dbFile),
     '--log-level',
     'warn',
     // search attributes registered through the operator service are usable at once
@@ -169,10 +173,28 @@ export async function startDevServer(opts: DevServerOptions): Promise<TemporalSe
   } finally {
     closeSync(out);
   }
+  const pidFile = serverPidFile(resolve(opts.dbFile));
+  const identity = child.pid === undefined ? undefined : processIdentity(child.pid);
+  if (identity) {
+    // beside the database, so that the next start finds this server if we die without stopping it
+    const record: ServerRecord = {
+      pid: identity.pid,
+      startTime: identity.startTime,
+      command: [opts.cliPath, ...args],
+      address: opts.address,
+      uiPort: opts.uiPort,
+      dbFile: resolve(opts.dbFile),
+      owner: selfRef(),
+    };
+    writeRecord(pidFile, record);
+  }
   let exitInfo: string | undefined;
+  let exitReason = 'exited';
   const exited = new Promise<void>((resolveExit) => {
     child.once('exit', (code, signal) => {
+      exitReason = signal ?? `exit code ${code}`;
       exitInfo = `Temporal dev server exited (${signal ?? `code ${code}`}); see ${opts.logFile}`;
+      if (child.pid !== undefined) removeRecord(pidFile, child.pid);
       resolveExit();
     });
     child.once('error', (err) => {
@@ -211,6 +233,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<TemporalSe
     startedHere: true,
     connection,
     pid: child.pid,
+    exited: exited.then(() => exitReason),
     stop: async () => {
       await connection.close().catch(() => undefined);
       await stop();
@@ -228,6 +251,8 @@ export interface EnsureServerOptions {
   /** install the pinned CLI when missing (npm start does; tests do not) */
   installCli?: boolean;
   log?: (line: string) => void;
+  /** how a dev server is started when none answers (npm start: supervised, see devServerSupervisor.ts) */
+  startServer?: (opts: DevServerOptions) => Promise<TemporalServerHandle>;
 }
 
 /**
@@ -262,7 +287,7 @@ export async function ensureTemporalServer(opts: EnsureServerOptions = {}): Prom
     const dbFile = opts.dbFile ?? join(PROJECT_ROOT, 'data/temporal.db');
     const logFile = opts.logFile ?? join(PROJECT_ROOT, 'data/temporal-server.log');
     log(`Temporal server: none at ${address}; starting the dev server (${cliPath}), database ${dbFile}`);
-    handle = await startDevServer({ cliPath, address, uiPort, dbFile, logFile, namespace });
+    handle = await (opts.startServer ?? startDevServer)({ cliPath, address, uiPort, dbFile, logFile, namespace });
   }
   if (opts.searchAttributes && opts.searchAttributes.length > 0) {
     try {

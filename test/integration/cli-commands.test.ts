@@ -138,9 +138,11 @@ describe('the CLI against a running stack', () => {
 
   it('exits non-zero with a clear message when the server is unreachable', async () => {
     const port = await freePort();
-    const run = await cli(['status'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DE_CONNECT_TIMEOUT_MS: '1000' });
+    // a data dir with no pid files: no npm start, no dev server of ours
+    const run = await cli(['status'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DE_CONNECT_TIMEOUT_MS: '1000', DE_DATA_DIR: join(dir, 'no-stack') });
     assert.equal(run.code, 1);
     assert.match(run.stderr, new RegExp(`cannot reach the Temporal server at 127\\.0\\.0\\.1:${port}`));
+    assert.match(run.stderr, /Nothing is running — start it with npm start/);
   });
 
   it('exits non-zero on an invalid or unknown symbol and on bad usage', async () => {

@@ -11,6 +11,7 @@ import { candleFilesFor, selectPriceFeed } from '../../src/devstack/priceFeed';
 import { freePort } from '../../src/devstack/freePort';
 import { PROJECT_ROOT, tryConnect } from '../../src/devstack/temporalServer';
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
+import { watch } from '../support/watchProcess';
 
 const candlesDir = sharedCandlesDir();
 const never = async () => false;
@@ -74,36 +75,6 @@ describe('start-up safety', () => {
     assert.equal(strategistSummary(parseConfig(baseYaml('strategist: { kind: rules }')), {}).warning, undefined);
   });
 });
-
-/** Collects a child's output and resolves when a line matches (or rejects when it exits first). */
-function watch(child: ChildProcess) {
-  let out = '';
-  const waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }> = [];
-  const check = () => {
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      const m = out.match(waiters[i]!.re);
-      if (m) waiters.splice(i, 1)[0]!.resolve(m);
-    }
-  };
-  child.stdout!.on('data', (d) => ((out += d), check()));
-  child.stderr!.on('data', (d) => ((out += d), check()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      for (const w of waiters.splice(0)) w.reject(new Error(`exited (${code}) before ${w.re}:\n${out}`));
-      resolve(code);
-    }),
-  );
-  return {
-    output: () => out,
-    exited,
-    waitFor: (re: RegExp, timeoutMs = 120_000) =>
-      new Promise<RegExpMatchArray>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${re} within ${timeoutMs} ms:\n${out}`)), timeoutMs);
-        waiters.push({ re, resolve: (m) => (clearTimeout(timer), resolve(m)), reject: (e) => (clearTimeout(timer), reject(e)) });
-        check();
-      }),
-  };
-}
 
 describe('npm start (src/devstack/start.ts) as a user runs it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'de-start-'));
