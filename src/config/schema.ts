@@ -11,7 +11,7 @@ export function parseDuration(text: string): number {
   return n * unit;
 }
 
-const Duration = z.string().transform((text, ctx) => {
+export const Duration = z.string().transform((text, ctx) => {
   try {
     const ms = parseDuration(text);
     if (ms <= 0) throw new Error(`"${text}" must be longer than zero`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { TradingConfig } from '../../src/config/schema';
+import { Duration, TradingConfig } from '../../src/config/schema';
 
 /** The README's table of limits says the truth: every limit key is there, with the default the schema applies. */
 describe('README: the risk envelope table', () => {
@@ -25,7 +25,8 @@ describe('README: the risk envelope table', () => {
   it('with the default the schema applies', () => {
     for (const { key, shown } of rows) {
       const value = valueAt(key);
-      if (typeof value === 'number') assert.equal(Number(shown), value, key);
+      // durations are shown as the config writes them (1m, 4h) and parsed to ms by the schema
+      if (typeof value === 'number') assert.equal(/^\d+(ms|s|m|h|d)$/.test(shown) ? Duration.parse(shown) : Number(shown), value, key);
       else if (typeof value === 'string') assert.equal(shown, `\`${value}\``, key);
     }
     assert.ok(rows.length >= 18, `${rows.length} rows`);
