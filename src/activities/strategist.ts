@@ -18,43 +18,48 @@ export const MAX_RAW_ANSWER = 2_000;
 export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'risk' | 'secrets'>) {
   const scrub = makeScrub(deps.secrets);
   return {
-    async askStrategist(input: {
-      symbol: string;
-      sequence: number;
-      trade: Trade | null;
-      market: MarketSnapshot;
-      openTradesCount?: number;
-    }): Promise<StrategistDecision> {
+    async askStrategist(input: AskStrategistInput): Promise<StrategistDecision> {
       return runStep('askStrategist', scrub, () =>
-        withHeartbeat(async () => {
-          const symbol = canonicalSymbol(input.symbol);
-          const ownOpen = input.trade && (input.trade.status === 'PENDING' || input.trade.status === 'ACTIVE') ? 1 : 0;
-          const decision = await decide({
-            symbol,
-            trade: input.trade,
-            snapshot: input.market,
-            strategist: deps.strategist,
-            context: {
-              symbol,
-              trade: input.trade,
-              lastPrice: input.market.last,
-              risk: deps.risk,
-              marketType: 'spot',
-              openTradesCount: Math.max(input.openTradesCount ?? 0, ownOpen),
-            },
-          });
-          const out: StrategistDecision = {
-            command: decision.command,
-            source: decision.source,
-            accepted: decision.accepted,
-          };
-          if (decision.rejection) out.rejection = { ...decision.rejection };
-          if (decision.rawAnswer !== undefined) out.rawAnswer = trimAnswer(decision.rawAnswer);
-          return out;
-        }, 2_000, { step: 'askStrategist', symbol: input.symbol, sequence: input.sequence }),
+        withHeartbeat(() => strategistDecision(deps, input), 2_000, { step: 'askStrategist', symbol: input.symbol, sequence: input.sequence }),
       );
     },
   };
+}
+
+export interface AskStrategistInput {
+  symbol: string;
+  sequence: number;
+  trade: Trade | null;
+  market: MarketSnapshot;
+  openTradesCount?: number;
+}
+
+/** the step without the Temporal shell: the backtest asks its strategists through this too */
+export async function strategistDecision(deps: Pick<ActivityDeps, 'strategist' | 'risk'>, input: AskStrategistInput): Promise<StrategistDecision> {
+  const symbol = canonicalSymbol(input.symbol);
+  const ownOpen = input.trade && (input.trade.status === 'PENDING' || input.trade.status === 'ACTIVE') ? 1 : 0;
+  const decision = await decide({
+    symbol,
+    trade: input.trade,
+    snapshot: input.market,
+    strategist: deps.strategist,
+    context: {
+      symbol,
+      trade: input.trade,
+      lastPrice: input.market.last,
+      risk: deps.risk,
+      marketType: 'spot',
+      openTradesCount: Math.max(input.openTradesCount ?? 0, ownOpen),
+    },
+  });
+  const out: StrategistDecision = {
+    command: decision.command,
+    source: decision.source,
+    accepted: decision.accepted,
+  };
+  if (decision.rejection) out.rejection = { ...decision.rejection };
+  if (decision.rawAnswer !== undefined) out.rawAnswer = trimAnswer(decision.rawAnswer);
+  return out;
 }
 
 function trimAnswer(text: string): string {
