@@ -51,6 +51,8 @@ export interface EngineHooks {
 export interface StrategistResult {
   run: StrategistRun;
   rows: JournalRow[];
+  /** the account's exchange as the run left it (orders, fills, balances) */
+  exchange: SimulatedExchange;
 }
 
 /** index of each symbol's first candle inside the window and one past its last (closed by `to`) */
@@ -124,7 +126,7 @@ export async function runStrategist(opts: EngineOptions, spec: StrategistSpec, h
     equity,
   };
   if (spec.usage) run.llm = spec.usage();
-  return { run, rows: symbols.flatMap((s) => s.trader.journal.rows) };
+  return { run, rows: symbols.flatMap((s) => s.trader.journal.rows), exchange };
 }
 
 type Replayed = { d: SymbolData; next: number; finePtr: number; fineMs: number; trader: BacktestTrader };
