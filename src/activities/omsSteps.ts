@@ -6,6 +6,7 @@ import { classifyExchangeError, isPermanentRefusal } from '../exchange/errors';
 import * as oms from '../oms';
 import type { OmsContext } from '../oms';
 import type { OmsResult } from '../domain/omsResult';
+import type { ExchangePort } from '../exchange/port';
 import type { ActivityDeps } from './deps';
 import type { Scrub } from './failures';
 
@@ -16,7 +17,7 @@ import type { Scrub } from './failures';
  * REJECTED result; transient failures are thrown.
  */
 
-export type OmsStepDeps = Pick<ActivityDeps, 'gateway' | 'risk'> & { scrub: Scrub };
+export type OmsStepDeps = Pick<ActivityDeps, 'risk'> & { gateway: ExchangePort; scrub: Scrub };
 
 export interface ExecuteAiCommandInput {
   symbol: string;

@@ -1,13 +1,12 @@
 import { stringify } from 'csv-stringify/sync';
-import type { TradeLogKind, TradeLogRow, TradeLogRowDetails } from '../activities/types';
-import { toEntry } from '../activities/journal';
+import type { TradeLogKind, TradeLogRow } from '../domain/tradeLogRow';
 import type { Trade } from '../domain/trade';
 import { TRADE_LOG_COLUMNS } from '../journal/rows';
 import { toCsvFields } from '../journal/rows';
 import { oneLine } from '../workflows/describe';
 import { tradeColumns } from '../workflows/tradeColumns';
 
-export type JournalRow = TradeLogRow & TradeLogRowDetails;
+export type JournalRow = TradeLogRow;
 
 /**
  * The backtest's trade log: the rows the symbol workflow's TradeLog writes (same kinds, actions,
@@ -42,5 +41,5 @@ export class BacktestJournal {
 /** trades.csv: the trade log's columns, rows in time order (stable: ties keep their order) */
 export function tradesCsv(rows: readonly JournalRow[]): string {
   const sorted = rows.map((r, i) => ({ r, i })).sort((a, b) => a.r.at - b.r.at || a.i - b.i);
-  return stringify([[...TRADE_LOG_COLUMNS], ...sorted.map(({ r }) => toCsvFields(toEntry(r)))]);
+  return stringify([[...TRADE_LOG_COLUMNS], ...sorted.map(({ r }) => toCsvFields(r))]);
 }

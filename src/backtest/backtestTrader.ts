@@ -1,4 +1,5 @@
-import { omsSteps, type OmsActivityResult } from '../activities/omsSteps';
+import { omsSteps } from '../activities/omsSteps';
+import type { OmsResult } from '../domain/omsResult';
 import { strategistDecision } from '../activities/strategist';
 import type { RiskConfig } from '../config/schema';
 import { isOpen, type Trade } from '../domain/trade';
@@ -9,7 +10,7 @@ import { failedDecision, recordDecision, setOutcome, type CycleDecision } from '
 import { describeOmsResult } from '../workflows/describe';
 import { SeenEvents } from '../workflows/seenEvents';
 import { freshState } from '../workflows/traderStart';
-import type { SymbolTraderState } from '../workflows/state';
+import type { SymbolTraderState } from '../contract/traderState';
 import { TradeKeeper } from '../workflows/tradeKeeper';
 import type { DecisionRecord } from './runTypes';
 import { BacktestJournal } from './backtestJournal';
@@ -116,7 +117,7 @@ export class BacktestTrader {
       return record;
     }
     recordDecision(state, this.journal, sequence, decision);
-    const result: OmsActivityResult = await this.#steps.executeAiCommand({
+    const result: OmsResult = await this.#steps.executeAiCommand({
       symbol: this.symbol,
       sequence,
       command,

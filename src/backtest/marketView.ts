@@ -1,8 +1,8 @@
 import { closedCandles, DEFAULT_CANDLE_LIMIT } from '../activities/marketData';
 import { parseDuration } from '../config/schema';
 import type { Candle, Ticker } from '../domain/market';
-import { klines } from '../exchange/simulator/klines';
-import type { ApiContext } from '../exchange/simulator/route';
+import { klines } from '../simulator/klines';
+import type { ApiContext } from '../simulator/route';
 import { buildMarketSnapshot, DEFAULT_RECENT_CANDLES, IndicatorTracker, roundCandle, type MarketSnapshot, type TimeframeSnapshot } from '../strategist/marketSnapshot';
 import { wire } from './exchange/wireShapes';
 

@@ -2,19 +2,18 @@ import ccxt from 'ccxt';
 import type { Candle, MarketLimits, Ticker } from '../../domain/market';
 import { canonicalSymbol } from '../../domain/symbols';
 import { classifyExchangeError, ExchangeRejection } from '../../exchange/errors';
-import type { ExchangeGateway } from '../../exchange/gateway';
-import { MatchingEngine, isOpen } from '../../exchange/simulator/engine';
-import { emptyState, mergeAccounts } from '../../exchange/simulator/persistence';
-import type { OcoLeg } from '../../exchange/simulator/engineTypes';
-import { BinanceError } from '../../exchange/simulator/errors';
-import type { SimOrder, SimOrderList } from '../../exchange/simulator/types';
+import type { ExchangePort } from '../../exchange/port';
+import { MatchingEngine, isOpen } from '../../simulator/engine';
+import { emptyState, mergeAccounts } from '../../simulator/persistence';
+import type { OcoLeg } from '../../simulator/engineTypes';
+import { BinanceError } from '../../simulator/errors';
+import type { SimOrder, SimOrderList } from '../../simulator/types';
 import type { Balance, ExchangeFill, ExchangeOrder, ExchangeOrderList, OcoRequest, OrderSide, OtocoRequest, ProtectionLegs } from '../../exchange/types';
 import { asCcxtError, toExchangeFill, toExchangeOrder, toExchangeOrderList, wire } from './wireShapes';
 
 /**
  * The exchange the backtest trades on: the simulator's MatchingEngine in this process, behind the
- * same methods the OMS calls on the ccxt gateway (until the exchange port interface lands, this
- * class has the gateway's shape and `asGateway()` hands it to the OMS). Requests are shaped as the
+ * exchange port the ccxt gateway implements (src/exchange/port.ts). Requests are shaped as the
  * gateway shapes them (ccxt's precision: amounts truncated to the step, prices rounded to the tick),
  * answers as the gateway reads them (wireShapes.ts). The market clock is set by the runner.
  */
@@ -29,7 +28,7 @@ export interface SimulatedExchangeOptions {
   participation?: number;
 }
 
-export class SimulatedExchange {
+export class SimulatedExchange implements ExchangePort {
   readonly engine: MatchingEngine;
   /** the market clock: close time of the newest matched candle, epoch ms */
   clock = 0;
@@ -42,9 +41,9 @@ export class SimulatedExchange {
     this.engine = new MatchingEngine(state, { feeRate: opts.feeRate, feeAsset: 'received', participation: opts.participation ?? 0.1, log: () => {} }, opts.symbols);
   }
 
-  /** the OMS takes the gateway class; this has every method it calls */
-  asGateway(): ExchangeGateway {
-    return this as unknown as ExchangeGateway;
+  /** the port the OMS trades through */
+  asGateway(): ExchangePort {
+    return this;
   }
 
   // ---------------------------------------------------------------- driving the market

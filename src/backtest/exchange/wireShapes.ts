@@ -1,9 +1,9 @@
 import ccxt from 'ccxt';
 import { canonicalSymbol } from '../../domain/symbols';
 import type { ExchangeFill, ExchangeOrder, ExchangeOrderList, ExchangeOrderStatus } from '../../exchange/types';
-import { BinanceError } from '../../exchange/simulator/errors';
-import type { MarketSpec } from '../../exchange/simulator/markets';
-import type { SimOrder, SimOrderList, SimTrade } from '../../exchange/simulator/types';
+import { BinanceError } from '../../simulator/errors';
+import type { MarketSpec } from '../../simulator/markets';
+import type { SimOrder, SimOrderList, SimTrade } from '../../simulator/types';
 
 /**
  * What the ccxt gateway would have made of the simulator's answers, without the HTTP and JSON in
