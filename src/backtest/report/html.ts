@@ -211,6 +211,7 @@ function fig(path: string, value: number | null | undefined, fmt: Fmt): string {
 }
 
 function esc(text: string): string {
+  if (!/[&<>"']/.test(text)) return text;
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
