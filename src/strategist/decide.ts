@@ -3,7 +3,7 @@ import type { Trade } from '../domain/trade';
 import { validateCommand, type DecisionContext } from '../domain/validation';
 import type { MarketSnapshot } from './marketSnapshot';
 import type { Prompt } from './prompt';
-import type { Strategist, StrategistKind } from './strategist';
+import { FatalStrategistError, type Strategist, type StrategistKind, type TokenUsage } from './strategist';
 
 export type RejectionStage = 'llm' | 'parse' | 'validation';
 
@@ -16,6 +16,9 @@ export interface Decision {
   rejection?: { stage: RejectionStage; code: string; reason: string };
   rawAnswer?: string;
   prompt?: Prompt;
+  /** tokens the answer cost (LLM only), and whether it came from the backtest's cache */
+  usage?: TokenUsage;
+  cached?: boolean;
 }
 
 export interface DecideInput {
@@ -42,9 +45,10 @@ export async function decide(input: DecideInput): Promise<Decision> {
       context: input.context,
     });
   } catch (err) {
+    if (err instanceof FatalStrategistError) throw err;
     return rejected(source, 'llm', 'STRATEGIST_ERROR', `the strategist failed: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const extras = { rawAnswer: proposal.rawAnswer, prompt: proposal.prompt };
+  const extras = { rawAnswer: proposal.rawAnswer, prompt: proposal.prompt, usage: proposal.usage, cached: proposal.cached };
   if (!proposal.ok) return rejected(source, proposal.stage, proposal.code, proposal.reason, extras);
 
   let verdict;
@@ -62,7 +66,7 @@ function rejected(
   stage: RejectionStage,
   code: string,
   reason: string,
-  extras: { rawAnswer?: string; prompt?: Prompt } = {},
+  extras: Pick<Decision, 'rawAnswer' | 'prompt' | 'usage' | 'cached'> = {},
 ): Decision {
   return {
     command: doNothing(`${source} answer rejected (${stage}, ${code}): ${reason}`),

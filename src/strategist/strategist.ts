@@ -15,21 +15,42 @@ export interface StrategistRequest {
   context: DecisionContext;
 }
 
+/** tokens the API reported for one answer (its `usage` field) */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** what every proposal may carry besides the command: the prompt, the raw answer, its cost */
+interface ProposalExtras {
+  rawAnswer?: string;
+  prompt?: Prompt;
+  usage?: TokenUsage;
+  /** the answer came from the backtest's answer cache, not from a call */
+  cached?: boolean;
+}
+
+/**
+ * A failure that must stop the run rather than become DO_NOTHING: a backtest over its LLM budget,
+ * or in cache-only mode without a cached answer. decide() lets it through; nothing live raises it.
+ */
+export class FatalStrategistError extends Error {
+  override name = 'FatalStrategistError';
+}
+
 /**
  * What a strategist proposes, before semantic validation. A failure to get or read an answer is a
  * value, not an exception: `stage` says where it failed (the LLM call, or reading its answer).
  */
 export type Proposal =
-  | { ok: true; source: StrategistKind; command: AiCommand; rawAnswer?: string; prompt?: Prompt }
-  | {
+  | ({ ok: true; source: StrategistKind; command: AiCommand } & ProposalExtras)
+  | ({
       ok: false;
       source: StrategistKind;
       stage: 'llm' | 'parse';
       code: string;
       reason: string;
-      rawAnswer?: string;
-      prompt?: Prompt;
-    };
+    } & ProposalExtras);
 
 /** Anything that can answer "what now?" for one symbol: the LLM, or the deterministic rules. */
 export interface Strategist {

@@ -61,7 +61,7 @@ describe('report.html in headless Chromium', () => {
       els.map((el) => {
         el.scrollIntoView();
         const canvases = [...el.querySelectorAll('canvas')];
-        let distinct = new Set<string>();
+        const distinct = new Set<string>();
         let maxArea = 0;
         for (const c of canvases) {
           maxArea = Math.max(maxArea, c.width * c.height);

@@ -100,7 +100,20 @@ export function candlesBySymbol(run: BacktestRun): Map<string, StrategistRun['sy
   return out;
 }
 
-export function buyAndHoldCurves(run: BacktestRun): { portfolio: EquityPoint[]; symbols: Map<string, EquityPoint[]> } {
+type Curves = { portfolio: EquityPoint[]; symbols: Map<string, EquityPoint[]> };
+/** the report and the page both need the curves of a run: computed once per run object */
+const curvesOf = new WeakMap<BacktestRun, Curves>();
+
+export function buyAndHoldCurves(run: BacktestRun): Curves {
+  let curves = curvesOf.get(run);
+  if (!curves) {
+    curves = computeBuyAndHold(run);
+    curvesOf.set(run, curves);
+  }
+  return curves;
+}
+
+function computeBuyAndHold(run: BacktestRun): Curves {
   const start = startEquityOf(run);
   const tf = timeframeMs(run.params);
   const candles = candlesBySymbol(run);

@@ -5,21 +5,20 @@ import { buyAndHoldCurves, candlesBySymbol, startEquityOf, timeframeMs } from '.
 import { drawdownSeries } from './equityMetrics';
 
 /**
- * What report.html draws, in lightweight-charts' own shapes (time in UTC seconds, ascending, one
- * point per time). Pure. Candles are stored once per symbol; each strategist brings its curves and,
+ * What report.html draws (time in UTC seconds, ascending, one point per time), in compact arrays
+ * that page.js turns into lightweight-charts' objects: a bar is [time, open, high, low, close], a
+ * line point [time, value] or [time, value, 1] when the segment starting at it is not drawn. A long
+ * run has tens of thousands of points per curve; objects would triple the page. Pure. Candles and
+ * buy-and-hold are stored once; each strategist brings its curves and,
  * per symbol, the markers (entries, exits, plans, cancels, adjusts) and the stop/target levels as
  * one line per level whose segments between trades are transparent (lightweight-charts joins a
  * line across whitespace; a point's colour paints the segment that ends at it).
  */
 
-export interface Bar {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-}
-export type LinePoint = { time: number; value: number; color?: string };
+/** [time, open, high, low, close] */
+export type Bar = [number, number, number, number, number];
+/** [time, value] or [time, value, 1]: 1 = the segment from this point on is hidden */
+export type LinePoint = [number, number] | [number, number, 1];
 export interface Marker {
   time: number;
   position: 'aboveBar' | 'belowBar' | 'inBar';
@@ -30,50 +29,56 @@ export interface Marker {
 
 export interface ChartData {
   candles: Record<string, Bar[]>;
+  buyAndHold: LinePoint[];
   strategists: {
     name: string;
     equity: LinePoint[];
-    buyAndHold: LinePoint[];
     drawdown: LinePoint[];
     symbols: { symbol: string; markers: Marker[]; stops: LinePoint[]; targets: LinePoint[][] }[];
   }[];
 }
 
-const TRANSPARENT = 'rgba(0,0,0,0)';
 export const COLORS = { entry: '#1e88e5', stop: '#e53935', target: '#43a047', plan: '#8e24aa', cancel: '#757575', adjust: '#fb8c00' };
 
 export function chartData(run: BacktestRun): ChartData {
   const tf = timeframeMs(run.params);
   const start = startEquityOf(run);
   const bars = candlesBySymbol(run);
-  const bh = line(buyAndHoldCurves(run).portfolio);
   const candles: Record<string, Bar[]> = {};
   for (const [symbol, c] of bars) candles[symbol] = c.map(bar);
   return {
     candles,
+    buyAndHold: line(buyAndHoldCurves(run).portfolio, 100),
     strategists: run.strategists.map((s) => ({
       name: s.name,
-      equity: line(s.equity),
-      buyAndHold: bh,
-      drawdown: line(drawdownSeries(s.equity, start)),
+      equity: line(s.equity, 100),
+      drawdown: line(drawdownSeries(s.equity, start), 1000),
       symbols: s.symbols.map((sym) => symbolOverlay(sym, bars.get(sym.symbol) ?? sym.candles, tf, run.params.to)),
     })),
   };
 }
 
 function bar(c: Candle): Bar {
-  return { time: sec(c.timestamp), open: c.open, high: c.high, low: c.low, close: c.close };
+  return [sec(c.timestamp), c.open, c.high, c.low, c.close];
 }
 
 function sec(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
-/** one point per second, the last one at a time wins (the chart refuses repeated times) */
-export function line(points: readonly EquityPoint[]): LinePoint[] {
-  const byTime = new Map<number, number>();
-  for (const p of points) byTime.set(sec(p.at), p.equity);
-  return [...byTime].sort((a, b) => a[0] - b[0]).map(([time, value]) => ({ time, value }));
+/**
+ * One point per second, the last one at a time wins (the chart refuses repeated times), values
+ * rounded to 1/scale (cents of equity, thousandths of a drawdown %): the page shows no more.
+ */
+export function line(points: readonly EquityPoint[], scale: number): LinePoint[] {
+  const sorted = points.every((p, i) => i === 0 || points[i - 1]!.at <= p.at) ? points : [...points].sort((a, b) => a.at - b.at);
+  const out: LinePoint[] = [];
+  for (const p of sorted) {
+    const point: LinePoint = [sec(p.at), Math.round(p.equity * scale) / scale];
+    if (out.length > 0 && out[out.length - 1]![0] === point[0]) out[out.length - 1] = point;
+    else out.push(point);
+  }
+  return out;
 }
 
 function symbolOverlay(sym: SymbolRun, candles: readonly Candle[], tf: number, windowEnd: number) {
@@ -103,11 +108,13 @@ function symbolOverlay(sym: SymbolRun, candles: readonly Candle[], tf: number, w
   }
   markers.sort((a, b) => a.time - b.time);
   const times = candles.map((c) => sec(c.timestamp));
+  const stopOrders = new Map<string, OrderRecord[]>();
+  for (const o of sym.orders) if (o.stopPrice !== undefined) stopOrders.set(o.tradeId, [...(stopOrders.get(o.tradeId) ?? []), o]);
   const maxTargets = Math.max(0, ...sym.trades.map((t) => t.takeProfitPrices.length));
   return {
     symbol: sym.symbol,
     markers,
-    stops: levels(sym.trades, times, tf, windowEnd, (t, at) => stopAt(t, sym.orders, at)),
+    stops: levels(sym.trades, times, tf, windowEnd, (t, at) => stopAt(t, stopOrders.get(t.id) ?? [], at)),
     targets: Array.from({ length: maxTargets }, (_, i) => levels(sym.trades, times, tf, windowEnd, (t, at) => targetAt(t, i, at))),
   };
 }
@@ -122,13 +129,13 @@ function levels(trades: readonly Trade[], times: readonly number[], tf: number, 
     for (let i = lowerBound(times, from); i < times.length && times[i]! <= until; i++) {
       const value = levelAt(t, times[i]! * 1000);
       if (value === null) continue;
-      last = { time: times[i]!, value };
-      byTime.set(last.time, last);
+      last = [times[i]!, value];
+      byTime.set(times[i]!, last);
     }
     // the segment from this trade's last point to the next trade's first one is not drawn
-    if (last) last.color = TRANSPARENT;
+    if (last) byTime.set(last[0], [last[0], last[1], 1]);
   }
-  return [...byTime.values()].sort((a, b) => a.time - b.time);
+  return [...byTime.values()].sort((a, b) => a[0] - b[0]);
 }
 
 /** a target's level until its take-profit filled */

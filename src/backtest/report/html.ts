@@ -128,8 +128,19 @@ function strategistSection(report: Report, s: StrategistReport, i: number, symbo
         return `<td>${v === undefined ? 'n/a' : fig(`${c.path}.${r.key}`, v, r.fmt)}</td>`;
       })
       .join('')}</tr>`;
+  // buy-and-hold of the same symbol(s) over the window, beside each column
+  const bhPaths = columns.map((c, k) => (k === 0 || c.path.startsWith('buyAndHold') ? 'buyAndHold.portfolio' : `${base}.symbols.${k - 1}.buyAndHold`));
+  const bhRow = (label: string, key: 'netPnlPct' | 'maxDrawdownPct', fmt: Fmt) =>
+    `<tr class="reference"><th>${label}</th>${bhPaths
+      .map((path, k) => {
+        const values = path === 'buyAndHold.portfolio' ? report.buyAndHold.portfolio : s.symbols[k - 1]!.buyAndHold;
+        return `<td>${fig(`${path}.${key}`, values[key], fmt)}</td>`;
+      })
+      .join('')}</tr>`;
   const figures = `<table class="figures"><thead><tr><th></th>${columns.map((c) => `<th>${esc(c.head)}</th>`).join('')}</tr></thead>
-<tbody>${EQUITY_ROWS.map((r) => row(r, true)).join('\n')}${TRADE_ROWS.map((r) => row(r, false)).join('\n')}</tbody></table>`;
+<tbody>${EQUITY_ROWS.map((r) => row(r, true)).join('\n')}
+${bhRow('Buy-and-hold net PnL %', 'netPnlPct', signedPct)}${bhRow('Buy-and-hold max drawdown', 'maxDrawdownPct', pct)}
+${TRADE_ROWS.map((r) => row(r, false)).join('\n')}</tbody></table>`;
   const prices = symbols
     .map((sym, k) =>
       sym.trades.length === 0
@@ -200,6 +211,7 @@ function fig(path: string, value: number | null | undefined, fmt: Fmt): string {
 }
 
 function esc(text: string): string {
+  if (!/[&<>"']/.test(text)) return text;
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 

@@ -43,7 +43,8 @@ export function summaryTable(report: Report, options: { color?: boolean } = {}):
     ]);
   }
   const bh = report.buyAndHold.portfolio;
-  board.push(['', 'buy-and-hold (window)', money(bh.netPnl), signedPct(bh.netPnlPct), pct(bh.cagrPct), pct(bh.maxDrawdownPct), duration(bh.maxDrawdownDurationMs), ratio(bh.sharpe), ratio(bh.sortino), '', '', '', '100.00%', '']);
+  // the engine's own buy-and-hold baseline, when it ran one, is the line to compare with
+  if (!hasBuyAndHoldBaseline(report)) board.push(['', 'buy-and-hold (window)', money(bh.netPnl), signedPct(bh.netPnlPct), pct(bh.cagrPct), pct(bh.maxDrawdownPct), duration(bh.maxDrawdownDurationMs), ratio(bh.sharpe), ratio(bh.sortino), '', '', '', '100.00%', '']);
   lines.push(board.toString());
   lines.push(`Sharpe/Sortino: daily returns, annualised x sqrt(${report.conventions.periodsPerYear}), risk-free rate ${(report.conventions.riskFreeRate * 100).toFixed(2)}% a year.`);
 
@@ -72,4 +73,8 @@ export function summaryTable(report: Report, options: { color?: boolean } = {}):
   }
   if (decisions.length > 0) lines.push(decisions.toString());
   return lines.join('\n');
+}
+
+export function hasBuyAndHoldBaseline(report: Report): boolean {
+  return report.strategists.some((s) => s.kind === 'baseline' && /buy.?and.?hold/i.test(s.name));
 }
