@@ -7,6 +7,7 @@ import { canonicalSymbol } from '../domain/symbols';
 import { sharedCandlesDir } from '../marketdata/candleFile';
 import { tradesCsv } from './backtestJournal';
 import { BacktestInputError } from './data';
+import { BudgetError } from './llm';
 import { BacktestProgress } from './progress';
 import { writeReport } from './report';
 import type { StrategistSpec } from './engine';
@@ -37,6 +38,10 @@ interface Flags {
   balance?: Record<string, number>;
   feeRate?: number;
   progress: boolean;
+  cache: boolean;
+  cacheOnly?: boolean;
+  maxLlmCalls?: number;
+  maxLlmCost?: number;
 }
 
 export function backtestCommand(io: { out: (line: string) => void; err: (line: string) => void } = defaultIo()): Command {
@@ -55,6 +60,10 @@ export function backtestCommand(io: { out: (line: string) => void; err: (line: s
     .option('--concurrency <N>', 'strategist calls in flight at once across symbols and strategists (the LLM is the slow part)', (v) => positiveInt(v, '--concurrency'), 4)
     .option('--balance <ASSET=AMOUNT...>', 'starting balances instead of paper.starting_balances, e.g. USDT=10000', balances)
     .option('--fee-rate <RATE>', 'fee per fill instead of paper.fee_rate, e.g. 0.001', (v) => fraction(v, '--fee-rate'))
+    .option('--no-cache', 'LLM: ask the model every time (answers are still stored)')
+    .option('--cache-only', 'LLM: answer from the cache only; a miss fails the run')
+    .option('--max-llm-calls <N>', 'LLM: refuse to make more real calls than this', (v) => positiveInt(v, '--max-llm-calls'))
+    .option('--max-llm-cost <USD>', 'LLM: refuse to spend more than this (needs llm_models prices in the config)', (v) => money(v, '--max-llm-cost'))
     .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
     .action(async (flags: Flags) => {
       await backtest(flags, io);
@@ -71,7 +80,10 @@ async function backtest(flags: Flags, io: { out: (line: string) => void; err: (l
   };
   const names = parseStrategistList(flags.strategist ?? config.strategist.kind);
   const strategists: StrategistSpec[] = [];
-  for (const name of names) strategists.push(await loadStrategist(name, config, process.env));
+  if (flags.cacheOnly && !flags.cache) throw new BacktestInputError('--cache-only and --no-cache contradict each other');
+  const budget = { ...(flags.maxLlmCalls !== undefined ? { maxCalls: flags.maxLlmCalls } : {}), ...(flags.maxLlmCost !== undefined ? { maxCost: flags.maxLlmCost } : {}) };
+  const llmRun = { cacheMode: flags.cacheOnly ? ('cache-only' as const) : flags.cache ? ('normal' as const) : ('no-cache' as const), ...(Object.keys(budget).length ? { budget } : {}) };
+  for (const name of names) strategists.push(await loadStrategist(name, config, process.env, llmRun));
 
   const progress = new BacktestProgress(flags.progress && process.stderr.isTTY === true, strategists.map((s) => s.name), () =>
     strategists.reduce((n, s) => n + (s.usage?.().calls ?? 0), 0),
@@ -151,6 +163,12 @@ function fraction(text: string, flag: string): number {
   return n;
 }
 
+function money(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} must be an amount >= 0, got ${JSON.stringify(text)}`);
+  return n;
+}
+
 function balances(text: string, previous: Record<string, number> | undefined): Record<string, number> {
   const m = /^([A-Z0-9]{2,10})=(\d+(\.\d+)?)$/.exec(text.trim());
   if (!m) throw new InvalidArgumentError(`${JSON.stringify(text)} is not ASSET=AMOUNT, e.g. USDT=10000`);
@@ -173,7 +191,7 @@ export async function runBacktestCli(argv: readonly string[], io = defaultIo()):
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof BacktestInputError || err instanceof ConfigError) {
+    if (err instanceof BacktestInputError || err instanceof ConfigError || err instanceof BudgetError) {
       io.err(`backtest: ${err.message}`);
       return 2;
     }

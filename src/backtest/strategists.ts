@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TradingConfig } from '../config/schema';
-import { LlmStrategist } from '../strategist/llmStrategist';
+import { backtestLlmStrategist, type Budget, type CacheMode } from './llm';
 import { RulesStrategist } from '../strategist/rulesStrategist';
 import type { Strategist } from '../strategist/strategist';
 import { BacktestInputError } from './data';
@@ -29,19 +29,33 @@ export function parseStrategistList(text: string): string[] {
   return names;
 }
 
-export async function loadStrategist(name: string, config: TradingConfig, env: NodeJS.ProcessEnv): Promise<StrategistSpec> {
+/** how LLM strategists of the run use the answer cache and what they may spend */
+export interface LlmRunOptions {
+  cacheMode: CacheMode;
+  budget?: Budget;
+}
+
+export async function loadStrategist(name: string, config: TradingConfig, env: NodeJS.ProcessEnv, llmRun: LlmRunOptions = { cacheMode: 'normal' }): Promise<StrategistSpec> {
   if (name === 'rules') return { name, kind: 'rules', strategist: new RulesStrategist() };
-  if (name === 'llm') return { name: `llm ${config.strategist.model}`, kind: 'llm', strategist: llmStrategist(config, env) };
+  if (name === 'llm') return llmSpec(config, env, llmRun);
   if (!/[/\\.]/.test(name)) throw new BacktestInputError(`--strategist ${name}: not rules, llm or a path to a strategy module (e.g. ./strategies/breakout.ts)`);
   return { name, kind: 'custom', strategist: await loadCustomStrategist(name) };
 }
 
-function llmStrategist(config: TradingConfig, env: NodeJS.ProcessEnv): Strategist {
+/** the live LlmStrategist behind the answer cache and the budget (src/backtest/llm) */
+function llmSpec(config: TradingConfig, env: NodeJS.ProcessEnv, llmRun: LlmRunOptions): StrategistSpec {
   const apiKey = env.OPENAI_API_KEY?.trim();
   // live falls back to rules without a key; a backtest named llm must not quietly measure rules
   if (!apiKey) throw new BacktestInputError('--strategist llm: OPENAI_API_KEY is not set (the LLM strategist needs it; strategist.base_url picks the endpoint)');
   const s = config.strategist;
-  return new LlmStrategist({ baseUrl: s.base_url, apiKey, model: s.model, temperature: s.temperature, timeoutMs: s.timeout, maxRetries: s.max_retries, maxPromptTokens: s.max_prompt_tokens });
+  const prices = config.llm_models?.[s.model];
+  const { strategist, meter } = backtestLlmStrategist({
+    llm: { baseUrl: s.base_url, apiKey, model: s.model, temperature: s.temperature, timeoutMs: s.timeout, maxRetries: s.max_retries, maxPromptTokens: s.max_prompt_tokens },
+    mode: llmRun.cacheMode,
+    ...(llmRun.budget ? { budget: llmRun.budget } : {}),
+    ...(prices ? { prices } : {}),
+  });
+  return { name: `llm ${s.model}`, kind: 'llm', strategist, usage: () => meter.toUsage() };
 }
 
 export async function loadCustomStrategist(path: string): Promise<Strategist> {
