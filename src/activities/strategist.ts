@@ -21,16 +21,9 @@ export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'ri
   const scrub = makeScrub(deps.secrets);
   const guard = deps.marketGuard ?? defaultMarketGuard();
   return {
-    async askStrategist(input: {
-      symbol: string;
-      sequence: number;
-      trade: Trade | null;
-      market: MarketSnapshot;
-      openTradesCount?: number;
-    }): Promise<StrategistDecision> {
+    async askStrategist(input: AskStrategistInput): Promise<StrategistDecision> {
       return runStep('askStrategist', scrub, () =>
         withHeartbeat(async () => {
-          const symbol = canonicalSymbol(input.symbol);
           // stale, frozen or inconsistent prices: no plan is made from them (and the LLM is not paid)
           const market = checkSnapshot(guard, input.market);
           if (!market.ok) {
@@ -41,35 +34,49 @@ export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'ri
               rejection: { stage: 'market', code: market.code, reason: market.reason },
             };
           }
-          const ownOpen = input.trade && (input.trade.status === 'PENDING' || input.trade.status === 'ACTIVE') ? 1 : 0;
-          const decision = await decide({
-            symbol,
-            trade: input.trade,
-            snapshot: input.market,
-            strategist: deps.strategist,
-            ...(deps.maxReasoningChars !== undefined ? { maxReasoningChars: deps.maxReasoningChars } : {}),
-            context: {
-              symbol,
-              trade: input.trade,
-              lastPrice: input.market.last,
-              risk: deps.risk,
-              marketType: 'spot',
-              openTradesCount: Math.max(input.openTradesCount ?? 0, ownOpen),
-            },
-          });
-          const out: StrategistDecision = {
-            command: decision.command,
-            source: decision.source,
-            accepted: decision.accepted,
-          };
-          if (decision.rejection) out.rejection = { ...decision.rejection };
-          if (decision.rawAnswer !== undefined) out.rawAnswer = trimAnswer(decision.rawAnswer);
-          if (decision.usage) out.usage = { ...decision.usage };
-          return out;
+          return strategistDecision(deps, input);
         }, 2_000, { step: 'askStrategist', symbol: input.symbol, sequence: input.sequence }),
       );
     },
   };
+}
+
+export interface AskStrategistInput {
+  symbol: string;
+  sequence: number;
+  trade: Trade | null;
+  market: MarketSnapshot;
+  openTradesCount?: number;
+}
+
+/** the step without the Temporal shell: the backtest asks its strategists through this too */
+export async function strategistDecision(deps: Pick<ActivityDeps, 'strategist' | 'risk' | 'maxReasoningChars'>, input: AskStrategistInput): Promise<StrategistDecision> {
+  const symbol = canonicalSymbol(input.symbol);
+  const ownOpen = input.trade && (input.trade.status === 'PENDING' || input.trade.status === 'ACTIVE') ? 1 : 0;
+  const decision = await decide({
+    symbol,
+    trade: input.trade,
+    snapshot: input.market,
+    strategist: deps.strategist,
+    ...(deps.maxReasoningChars !== undefined ? { maxReasoningChars: deps.maxReasoningChars } : {}),
+    context: {
+      symbol,
+      trade: input.trade,
+      lastPrice: input.market.last,
+      risk: deps.risk,
+      marketType: 'spot',
+      openTradesCount: Math.max(input.openTradesCount ?? 0, ownOpen),
+    },
+  });
+  const out: StrategistDecision = {
+    command: decision.command,
+    source: decision.source,
+    accepted: decision.accepted,
+  };
+  if (decision.rejection) out.rejection = { ...decision.rejection };
+  if (decision.rawAnswer !== undefined) out.rawAnswer = trimAnswer(decision.rawAnswer);
+  if (decision.usage) out.usage = { ...decision.usage };
+  return out;
 }
 
 function trimAnswer(text: string): string {

@@ -158,6 +158,27 @@ export const PaperConfig = z
   })
   .strict();
 
+const IsoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2023-10-01')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date');
+
+/**
+ * What the backtest knows about a model: its prices (for the cost estimate and the budget) and
+ * its training cutoff (a window before it gets a loud look-ahead warning). Optional, per model name.
+ */
+export const LlmModelConfig = z
+  .object({
+    /** USD per million prompt (input) tokens */
+    input_usd_per_million_tokens: z.number().min(0).optional(),
+    /** USD per million completion (output) tokens */
+    output_usd_per_million_tokens: z.number().min(0).optional(),
+    /** the last day of the model's training data, e.g. 2023-10-01 */
+    training_cutoff: IsoDay.optional(),
+  })
+  .strict();
+export type LlmModelConfig = z.infer<typeof LlmModelConfig>;
+
 export const TradingConfig = z
   .object({
     symbols: z.array(SymbolName).min(1).refine((s) => new Set(s).size === s.length, 'symbols must not repeat'),
@@ -169,6 +190,8 @@ export const TradingConfig = z
     market_data: MarketDataConfig.prefault({}),
     paper: PaperConfig.prefault({}),
     trade_log: z.string().default('data/trade_log.csv'),
+    /** per-model prices and training cutoffs, by model name (backtests) */
+    llm_models: z.record(z.string().min(1), LlmModelConfig).optional(),
   })
   .strict();
 

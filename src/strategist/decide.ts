@@ -4,7 +4,7 @@ import type { Trade } from '../domain/trade';
 import { validateCommand, type DecisionContext } from '../domain/validation';
 import type { MarketSnapshot } from './marketSnapshot';
 import type { Prompt } from './prompt';
-import type { DecisionUsage, Strategist, StrategistKind } from './strategist';
+import { FatalStrategistError, type DecisionUsage, type Strategist, type StrategistKind } from './strategist';
 
 export type RejectionStage = 'llm' | 'parse' | 'validation';
 
@@ -19,6 +19,8 @@ export interface Decision {
   prompt?: Prompt;
   /** what the LLM call cost (the API's usage field), when there was one */
   usage?: DecisionUsage;
+  /** the answer came from the backtest's answer cache */
+  cached?: boolean;
 }
 
 export interface DecideInput {
@@ -47,9 +49,10 @@ export async function decide(input: DecideInput): Promise<Decision> {
       context: input.context,
     });
   } catch (err) {
+    if (err instanceof FatalStrategistError) throw err;
     return rejected(source, 'llm', 'STRATEGIST_ERROR', `the strategist failed: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const extras = { rawAnswer: proposal.rawAnswer, prompt: proposal.prompt, usage: proposal.usage };
+  const extras = { rawAnswer: proposal.rawAnswer, prompt: proposal.prompt, usage: proposal.usage, cached: proposal.cached };
   // the source is who actually decided: the rules strategist when the LLM's budget is spent
   const decidedBy = proposal.source ?? source;
   if (!proposal.ok) return rejected(decidedBy, proposal.stage, proposal.code, proposal.reason, extras);
@@ -70,7 +73,7 @@ function rejected(
   stage: RejectionStage,
   code: string,
   reason: string,
-  extras: { rawAnswer?: string; prompt?: Prompt; usage?: DecisionUsage } = {},
+  extras: Pick<Decision, 'rawAnswer' | 'prompt' | 'usage' | 'cached'> = {},
 ): Decision {
   reason = capText(reason, MAX_REASON_CHARS);
   return {

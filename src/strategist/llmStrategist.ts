@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AdjustTrade, CancelOrder, DoNothing, PlanTrade, TradeSetup } from '../domain/commands';
 import { parseCompletion } from './parseAnswer';
 import { buildPrompt, type Prompt } from './prompt';
-import type { DecisionUsage, Proposal, Strategist, StrategistRequest } from './strategist';
+import { FatalStrategistError, type DecisionUsage, type Proposal, type Strategist, type StrategistRequest } from './strategist';
 
 export interface LlmStrategistOptions {
   /** any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, LM Studio, OpenRouter */
@@ -22,7 +22,45 @@ export interface LlmStrategistOptions {
   structuredOutputs?: boolean;
   /** strategist.max_answer_chars: longer answers are refused unread */
   maxAnswerChars?: number;
+  /**
+   * Wraps every chat completion (the backtest's answer cache and budget, src/backtest/llm): it may
+   * answer from elsewhere or refuse (FatalStrategistError); `call` makes the real request.
+   */
+  around?: CompletionMiddleware;
+  /** replaces system-prompt.md's text (masked backtests take the example symbol out) */
+  systemPrompt?: string;
 }
+
+/** exactly what decides an answer: the content-address of a cached one */
+export interface CompletionRequest {
+  model: string;
+  baseUrl: string;
+  temperature: number;
+  system: string;
+  user: string;
+  /** whether the command schema was sent as a structured output */
+  structured: boolean;
+}
+
+/** tokens as the API reported them for one completion */
+export interface CompletionUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens?: number;
+}
+
+/** the part of a chat completion the strategist reads */
+export interface CompletionAnswer {
+  content: string | null | undefined;
+  refusal: string | null | undefined;
+  finishReason: string | null | undefined;
+  /** false when the completion had no choice at all */
+  hasMessage: boolean;
+  usage: CompletionUsage | null;
+  cached?: boolean;
+}
+
+export type CompletionMiddleware = (request: CompletionRequest, call: () => Promise<CompletionAnswer>) => Promise<CompletionAnswer>;
 
 /**
  * The structured-output schema: the domain's four command objects in a wrapper object (OpenAI wants
@@ -78,17 +116,28 @@ export class LlmStrategist implements Strategist {
     });
   }
 
+  /** the model, endpoint and temperature: with the prompt, what an answer depends on */
+  get model(): string {
+    return this.#options.model;
+  }
+
+  /** the prompt propose() sends for a request (estimators and caches build the same one) */
+  promptFor(request: StrategistRequest): Prompt {
+    const prompt = buildPrompt({
+      symbol: request.symbol,
+      trade: request.trade,
+      snapshot: request.snapshot,
+      risk: request.context.risk,
+      now: request.snapshot.at,
+      maxPromptTokens: this.#options.maxPromptTokens,
+    });
+    return this.#options.systemPrompt === undefined ? prompt : { ...prompt, system: this.#options.systemPrompt };
+  }
+
   async propose(request: StrategistRequest): Promise<Proposal> {
     let prompt: Prompt;
     try {
-      prompt = buildPrompt({
-        symbol: request.symbol,
-        trade: request.trade,
-        snapshot: request.snapshot,
-        risk: request.context.risk,
-        now: request.snapshot.at,
-        maxPromptTokens: this.#options.maxPromptTokens,
-      });
+      prompt = this.promptFor(request);
     } catch (err) {
       return { ok: false, source: 'llm', stage: 'llm', code: 'PROMPT_ERROR', reason: this.#scrub(messageOf(err)) };
     }
@@ -97,10 +146,12 @@ export class LlmStrategist implements Strategist {
       return this.#read(prompt, await this.#complete(prompt, structured));
     } catch (err) {
       // Some OpenAI-compatible servers reject json_schema response formats: ask once more without.
+      if (err instanceof FatalStrategistError) throw err;
       if (structured && err instanceof APIError && err.status === 400 && /response_format|json_schema/i.test(err.message)) {
         try {
           return this.#read(prompt, await this.#complete(prompt, false));
         } catch (retryErr) {
+          if (retryErr instanceof FatalStrategistError) throw retryErr;
           return this.#failure(prompt, retryErr);
         }
       }
@@ -108,32 +159,44 @@ export class LlmStrategist implements Strategist {
     }
   }
 
-  #complete(prompt: Prompt, structured: boolean): Promise<OpenAI.Chat.Completions.ChatCompletion> {
-    return this.#client.chat.completions.create({
-      model: this.#options.model,
-      temperature: this.#options.temperature,
-      messages: [
-        { role: 'system', content: prompt.system },
-        { role: 'user', content: prompt.user },
-      ],
-      ...(structured ? { response_format: RESPONSE_FORMAT } : {}),
-    });
+  #complete(prompt: Prompt, structured: boolean): Promise<CompletionAnswer> {
+    const call = async (): Promise<CompletionAnswer> => {
+      const completion = await this.#client.chat.completions.create({
+        model: this.#options.model,
+        temperature: this.#options.temperature,
+        messages: [
+          { role: 'system', content: prompt.system },
+          { role: 'user', content: prompt.user },
+        ],
+        ...(structured ? { response_format: RESPONSE_FORMAT } : {}),
+      });
+      const choice = completion.choices?.[0];
+      const usage = completion.usage;
+      return {
+        content: choice?.message?.content,
+        refusal: choice?.message?.refusal,
+        finishReason: choice?.finish_reason,
+        hasMessage: !!choice?.message,
+        usage: usage ? { promptTokens: usage.prompt_tokens ?? 0, completionTokens: usage.completion_tokens ?? 0, totalTokens: usage.total_tokens } : null,
+      };
+    };
+    if (!this.#options.around) return call();
+    const { model, baseUrl, temperature } = this.#options;
+    return this.#options.around({ model, baseUrl, temperature, system: prompt.system, user: prompt.user, structured }, call);
   }
 
-  #read(prompt: Prompt, completion: OpenAI.Chat.Completions.ChatCompletion): Proposal {
-    const choice = completion.choices?.[0];
-    const message = choice?.message;
+  #read(prompt: Prompt, answer: CompletionAnswer): Proposal {
     // an endpoint that echoes the key (in the answer or the reasoning) must not carry it further
-    const content = message?.content == null ? message?.content : this.#scrub(message.content);
-    const refusal = message?.refusal == null ? message?.refusal : this.#scrub(message.refusal);
-    const rawAnswer = message ? (content ?? refusal ?? '') : undefined;
-    const parsed = parseCompletion(content, { finishReason: choice?.finish_reason, refusal }, { maxAnswerChars: this.#options.maxAnswerChars });
-    const usage = usageOf(completion, this.#options.model);
-    const extra = usage ? { usage } : {};
+    const content = answer.content == null ? answer.content : this.#scrub(answer.content);
+    const refusal = answer.refusal == null ? answer.refusal : this.#scrub(answer.refusal);
+    const rawAnswer = answer.hasMessage ? (content ?? refusal ?? '') : undefined;
+    const parsed = parseCompletion(content, { finishReason: answer.finishReason, refusal }, { maxAnswerChars: this.#options.maxAnswerChars });
+    const usage = answer.usage ? decisionUsage(answer.usage, this.#options.model) : undefined;
+    const extras = { rawAnswer, prompt, ...(usage ? { usage } : {}), ...(answer.cached ? { cached: true } : {}) };
     if (!parsed.ok) {
-      return { ok: false, source: 'llm', stage: 'parse', code: parsed.code, reason: this.#scrub(parsed.reason), rawAnswer, prompt, ...extra };
+      return { ok: false, source: 'llm', stage: 'parse', code: parsed.code, reason: this.#scrub(parsed.reason), ...extras };
     }
-    return { ok: true, source: 'llm', command: parsed.command, rawAnswer, prompt, ...extra };
+    return { ok: true, source: 'llm', command: parsed.command, ...extras };
   }
 
   /**
@@ -163,13 +226,12 @@ export class LlmStrategist implements Strategist {
   }
 }
 
-function usageOf(completion: OpenAI.Chat.Completions.ChatCompletion, model: string): DecisionUsage | undefined {
-  const u = completion.usage;
-  if (!u) return undefined;
+/** the API's usage field as the budget reads it (a cached answer carries the usage of its original call) */
+function decisionUsage(u: CompletionUsage, model: string): DecisionUsage {
   const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : 0);
-  const promptTokens = n(u.prompt_tokens);
-  const completionTokens = n(u.completion_tokens);
-  return { model, promptTokens, completionTokens, totalTokens: n(u.total_tokens) || promptTokens + completionTokens };
+  const promptTokens = n(u.promptTokens);
+  const completionTokens = n(u.completionTokens);
+  return { model, promptTokens, completionTokens, totalTokens: n(u.totalTokens) || promptTokens + completionTokens };
 }
 
 export function scrubSecret(text: string, secret: string): string {

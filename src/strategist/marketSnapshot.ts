@@ -162,7 +162,7 @@ export function roundPrice(x: number): number {
   return Number(x.toPrecision(6));
 }
 
-function roundCandle(c: Candle): Candle {
+export function roundCandle(c: Candle): Candle {
   return {
     timestamp: c.timestamp,
     open: roundPrice(c.open),

@@ -16,22 +16,36 @@ export interface StrategistRequest {
   context: DecisionContext;
 }
 
+/** what every proposal may carry besides the command: the prompt, the raw answer, its cost */
+interface ProposalExtras {
+  rawAnswer?: string;
+  prompt?: Prompt;
+  usage?: DecisionUsage;
+  /** the answer came from the backtest's answer cache, not from a call */
+  cached?: boolean;
+}
+
+/**
+ * A failure that must stop the run rather than become DO_NOTHING: a backtest over its LLM budget,
+ * or in cache-only mode without a cached answer. decide() lets it through; nothing live raises it.
+ */
+export class FatalStrategistError extends Error {
+  override name = 'FatalStrategistError';
+}
+
 /**
  * What a strategist proposes, before semantic validation. A failure to get or read an answer is a
  * value, not an exception: `stage` says where it failed (the LLM call, or reading its answer).
  */
 export type Proposal =
-  | { ok: true; source: StrategistKind; command: AiCommand; rawAnswer?: string; prompt?: Prompt; usage?: DecisionUsage }
-  | {
+  | ({ ok: true; source: StrategistKind; command: AiCommand } & ProposalExtras)
+  | ({
       ok: false;
       source: StrategistKind;
       stage: 'llm' | 'parse';
       code: string;
       reason: string;
-      rawAnswer?: string;
-      prompt?: Prompt;
-      usage?: DecisionUsage;
-    };
+    } & ProposalExtras);
 
 /** what one decision cost: the API's usage field, the model, and the money when the model has a price */
 export interface DecisionUsage extends TokenUsage {

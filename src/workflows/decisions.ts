@@ -18,7 +18,7 @@ export function failedDecision(code: string, reason: string): CycleDecision {
 /** the cycle's decision becomes the state's lastDecision and its trade log rows */
 export function recordDecision(
   state: SymbolTraderState,
-  tradeLog: TradeLogOutbox,
+  tradeLog: Pick<TradeLogOutbox, 'add'>,
   sequence: number,
   decision: CycleDecision,
   outcome?: DecisionSummary['outcome'],

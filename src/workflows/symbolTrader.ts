@@ -2,19 +2,19 @@ import { ActivityFailure, condition, continueAsNew, log, patched, setHandler, wo
 import type { OmsResult } from '../domain/omsResult';
 import type { TradeEvent } from '../domain/events';
 import { tradeSequenceOf } from '../domain/newTrade';
-import { applyTradeEvent, type TradeEffect } from '../domain/stateMachine';
 import { isOpen, type Trade } from '../domain/trade';
 import { market, orders, protection, reconciliation, strategist } from './activities';
 import { nextDueTime } from './cadence';
 import { failedDecision, recordDecision, setOutcome, type CycleDecision } from './decisions';
 import { describeOmsResult, describeTrade, failureMessage } from './describe';
 import { emptyInbox, readEvents } from './inbox';
-import { beforeEvents, sameTradeState } from './omsResults';
+import { sameTradeState } from './omsResults';
 import { SeenEvents } from './seenEvents';
 import { cancelOrderSignal, orderEventSignal, stateQuery, stopSignal } from '../contract/signals';
 import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
 import { portfolioHaltSignal } from '../contract/portfolioApi';
 import { checkInput, startingState } from './traderStart';
+import { TradeKeeper, type TradeResult } from './tradeKeeper';
 import { TradeLogOutbox } from './tradeLogOutbox';
 import { TraderEnvelope } from './traderEnvelope';
 import { TradeVisibility } from './tradeVisibility';
@@ -23,8 +23,6 @@ export const DEFAULT_MAX_CYCLES_PER_RUN = 200;
 /** patch: no new trade before a reconciliation succeeded (it tells which trade ids are taken) */
 const NEW_TRADE_ONLY_RECONCILED = 'new-trade-only-when-reconciled';
 
-/** an OMS or reconcile result: the trade after its events, the events, and what a trader must see */
-type TradeResult = { trade: Trade | null; events: TradeEvent[]; alerts?: string[] };
 
 /**
  * One symbol, forever: reconcile with the exchange, then every cycle ask the strategist for one
@@ -39,6 +37,18 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   const journal = tradeLog.add.bind(tradeLog);
   const seen = new SeenEvents(state);
   const visibility = new TradeVisibility(state);
+  // the trader core (shared with the backtest): OMS results and order events through the state machine
+  const keeper = new TradeKeeper({
+    getTrade: () => state.trade,
+    setTrade: (trade) => setTrade(trade),
+    journal,
+    seen,
+    log,
+    attempt: (what, work) => attempt(what, work),
+    ensureProtection: (input) => protection.ensureProtection(input),
+    cancelPendingOrder: (input) => orders.cancelPendingOrder(input),
+    cancelProtection: (input) => orders.cancelProtection(input),
+  });
   const envelope = new TraderEnvelope(state, input.envelope, { journal, attempt, adopt });
 
   // Signal handlers only take note; the main loop acts, so activities never run concurrently on one trade.
@@ -290,67 +300,12 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     if (result) await adopt(result);
   }
 
-  /**
-   * Take an OMS (or reconcile) result. The OMS returns the trade with its events already applied;
-   * the events still go through this workflow's state machine, from the trade as it was before
-   * the call, so that every transition is journaled and every effect carried out here (effects
-   * are idempotent: protection the OMS already placed is found, not placed twice). The OMS's view
-   * of the order refs is kept, and a status it reports that its events do not explain wins.
-   */
   async function adopt(result: TradeResult): Promise<void> {
-    await applyEvents(takeOmsTrade(result));
+    await keeper.adopt(result);
   }
 
-  function takeOmsTrade(result: TradeResult): TradeEvent[] {
-    const next = result.trade;
-    for (const alert of result.alerts ?? []) journal('ORDER', `alert: ${alert}`, next ?? state.trade ?? undefined);
-    if (!next) return result.events;
-    let base: Trade = state.trade?.id === next.id ? { ...state.trade, orders: next.orders } : beforeEvents(next, result.events);
-    const expected = result.events.reduce((t, e) => (e.tradeId === t.id ? applyTradeEvent(t, e).trade : t), base);
-    if (expected.status !== next.status) {
-      journal('TRANSITION', `${base.status}->${next.status} as the OMS reports it`, next, `${base.status}->${next.status}`);
-      base = next;
-    }
-    setTrade(base);
-    return result.events;
-  }
-
-  /** the state machine decides; this carries out its effects, which may produce further events */
   async function applyEvents(events: readonly TradeEvent[]): Promise<void> {
-    const queue = [...events];
-    for (let event = queue.shift(); event; event = queue.shift()) {
-      if (seen.has(event.eventId)) continue;
-      seen.remember(event.eventId);
-      if (!state.trade) {
-        log.warn('order event without a trade', { eventId: event.eventId, type: event.type, tradeId: event.tradeId });
-        continue;
-      }
-      const transition = applyTradeEvent(state.trade, event);
-      if (transition.ignored) {
-        log.info('order event ignored', { eventId: event.eventId, reason: transition.ignored });
-        continue;
-      }
-      setTrade(transition.trade);
-      for (const effect of transition.effects) queue.push(...(await carryOut(effect, event)));
-    }
-  }
-
-  async function carryOut(effect: TradeEffect, cause: TradeEvent): Promise<TradeEvent[]> {
-    const trade = state.trade;
-    if (effect.type === 'JOURNAL') {
-      const action = effect.from === effect.to ? cause.type : `${effect.from}->${effect.to}`;
-      journal('TRANSITION', effect.detail, trade ?? undefined, action);
-      return [];
-    }
-    if (!trade || trade.id !== effect.tradeId) return [];
-    const result = await attempt(effect.type, () =>
-      effect.type === 'ENSURE_PROTECTION'
-        ? protection.ensureProtection({ trade, quantity: effect.quantity })
-        : effect.type === 'CANCEL_ENTRY'
-          ? orders.cancelPendingOrder({ trade, reason: `remainder of the entry is no longer wanted (${cause.type})` })
-          : orders.cancelProtection({ trade, reason: `trade is ${trade.status}` }),
-    );
-    return result ? takeOmsTrade(result) : [];
+    await keeper.applyEvents(events);
   }
 
   function setTrade(trade: Trade | null): void {

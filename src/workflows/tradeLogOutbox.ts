@@ -1,10 +1,10 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { TradeLogKind, TradeLogRow } from '../domain/tradeLogRow';
-import { tradeQuantities } from '../domain/stateMachine';
-import { averageEntryPrice, type Trade } from '../domain/trade';
+import type { Trade } from '../domain/trade';
 import { bookkeeping } from './activities';
 import { failureMessage, oneLine } from './describe';
 import type { SymbolTraderState } from '../contract/traderState';
+import { tradeColumns } from './tradeColumns';
 
 /** trade log rows kept for a later attempt when the journal cannot be written */
 const UNWRITTEN_ROWS_LIMIT = 1000;
@@ -65,16 +65,3 @@ export class TradeLogOutbox {
   }
 }
 
-/** What a trader reads across a row: levels, size and, once closed, the result. */
-function tradeColumns(trade: Trade): Partial<TradeLogRow> {
-  const filled = tradeQuantities(trade).filled;
-  return {
-    direction: trade.direction,
-    price: averageEntryPrice(trade) ?? trade.entryPrice,
-    quantity: filled > 0 ? filled : trade.quantity,
-    stopLoss: trade.stopLossPrice,
-    takeProfits: trade.takeProfitPrices,
-    ...(trade.realizedPnl !== undefined ? { pnl: trade.realizedPnl } : {}),
-    ...(trade.fees !== undefined ? { fees: trade.fees } : {}),
-  };
-}
