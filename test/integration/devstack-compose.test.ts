@@ -64,7 +64,7 @@ describe('docker-compose.yml', () => {
 
   it('creates exactly the search attributes the workflows use', () => {
     const script = readFileSync(join(PROJECT_ROOT, 'deploy/temporal/create-namespace.sh'), 'utf8');
-    const line = /for attr in ([^;]+);/.exec(script);
+    const line = /^attributes="([^"]+)"/m.exec(script);
     assert.ok(line, 'create-namespace.sh lists its attributes as NAME:Type');
     const created = line[1]!.trim().split(/\s+/).sort();
     const typeName = (t: string) => t.toLowerCase().replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase());
