@@ -17,6 +17,7 @@ import { freePort } from '../../src/devstack/freePort';
 import { findTemporalCli, startDevServer, type TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { registerSearchAttributes } from '../../src/cli/searchAttributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contract/searchAttributes';
+import { journalTaskQueue } from '../../src/contract/ids';
 
 /**
  * A throw-away Temporal stack for one bench run: the project's pinned Temporal CLI dev server
@@ -93,10 +94,12 @@ export async function startBenchStack(name: string, store: ServerStore = serverS
   let killOnExit: (() => void) | undefined;
   let connection: NativeConnection | undefined;
   let worker: Worker | undefined;
+  let journalWorker: Worker | undefined;
   let running: Promise<void> | undefined;
   const close = async () => {
     open.delete(stack);
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    if (journalWorker && journalWorker.getState() === 'RUNNING') journalWorker.shutdown();
     await running?.catch((err) => console.error(`worker: ${(err as Error).message}`));
     await connection?.close().catch(() => undefined);
     await server?.stop();
@@ -120,7 +123,22 @@ export async function startBenchStack(name: string, store: ServerStore = serverS
         activities,
         ...options,
       });
-      running = worker.run();
+      // the trade log's own queue (src/worker.ts serves it beside the workflows' one)
+      const appendTradeLog = (activities as { appendTradeLog?: unknown }).appendTradeLog;
+      const journal =
+        typeof appendTradeLog === 'function'
+          ? await Worker.create({
+              connection: stack.connection,
+              namespace: 'default',
+              taskQueue: journalTaskQueue(stack.taskQueue),
+              activities: { appendTradeLog: appendTradeLog.bind(activities) },
+            })
+          : undefined;
+      const main = worker;
+      running = journal
+        ? Promise.all([main.run(), journal.run()]).then(() => undefined)
+        : main.run();
+      journalWorker = journal;
       return worker;
     },
     close,

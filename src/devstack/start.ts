@@ -2,14 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { TradingConfig } from '../config/schema';
 import { closeSharedCcxt, credentialsFromEnv, paperCredentials, tradingModeRefusal } from '../exchange/ccxtClient';
 import { startSimulator, type SimulatorHandle } from '../simulator';
 import { startTraders } from '../cli/traders';
-import { buildActivityDeps, createWorker } from '../worker';
+import { buildActivityDeps, createWorker, type WorkerGroup } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
 import { TASK_QUEUE } from '../contract/ids';
 import { selectPriceFeed, probeBinancePublic, type FeedChoice, type SelectedFeed } from './priceFeed';
@@ -109,7 +109,7 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
   // The console is the trader's summary: the SDK's own chatter (bundling, state changes) only from WARN.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger((env.DE_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   let stopping = false;
-  let worker: Worker | undefined;
+  let worker: WorkerGroup | undefined;
   const onSignal = (signal: string) => {
     if (stopping) {
       console.log(`${signal} again: exiting now`);

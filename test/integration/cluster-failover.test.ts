@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { otocoListClientId } from '../../src/oms/clientIds';
-import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/workflows/ids';
-import { monitorStateQuery } from '../../src/workflows/signals';
+import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
+import { monitorStateQuery } from '../../src/contract/signals';
 import { clusterSkip, completedBy, workerRunning } from '../support/clusterEnv';
 import {
   armFault,

@@ -13,7 +13,7 @@ import { findClusterTools } from '../../src/devstack/cluster/tools';
 import { uiEnvironment } from '../../src/devstack/cluster/uiServer';
 import { freePort } from '../../src/devstack/freePort';
 import { PROJECT_ROOT, tryConnect } from '../../src/devstack/temporalServer';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/searchAttributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contract/searchAttributes';
 import { clusterSkip } from '../support/clusterEnv';
 
 /**

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Connection } from '@temporalio/client';
-import { freePort } from '../freePort';
+import { freePort, freePortIn } from '../freePort';
 import { tryConnect, type TemporalServerHandle } from '../temporalServer';
 import { hostPathOf, readCompose, serviceEnvironment } from './compose';
 import { startPostgres, type PostgresHandle } from './postgres';
@@ -98,7 +98,8 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterHandle>
     log('cluster: schema ready');
 
     const ports = {} as ServerPorts;
-    for (const key of SERVER_PORT_KEYS) ports[key] = key === 'FRONTEND_GRPC_PORT' && opts.port ? opts.port : await freePort();
+    // below 32768: the server records its ports in PostgreSQL smallint columns (cluster membership)
+    for (const key of SERVER_PORT_KEYS) ports[key] = key === 'FRONTEND_GRPC_PORT' && opts.port ? opts.port : await freePortIn(20_000, 32_000);
     const serverEnv = serverEnvironment({ postgresPort: postgres.port, ports });
     const serverLog = join(opts.dir, 'temporal-server.log');
     let server = await startTemporalServer(tools.temporalServer, serverEnv, serverLog);

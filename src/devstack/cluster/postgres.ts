@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { startProcess, waitUntil, type ClusterProcess } from './processes';
 
 /**
@@ -48,12 +48,23 @@ function initdb(opts: PostgresOptions, data: string, owner: { uid: number; gid: 
     ['-D', data, '-U', opts.user, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-instructions'],
     { encoding: 'utf8', ...(owner ?? {}) },
   );
+  rmSync(pwfile, { force: true });
   if (run.status !== 0) throw new Error(`initdb ${data} failed: ${run.stderr || run.error?.message}`);
+}
+
+/** the other user must be able to pass through every directory above its own (e.g. a 0700 mkdtemp) */
+function letThrough(dir: string): void {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) chmodSync(d, (mode & 0o7777) | 0o001);
+    if (d === dirname(d)) break;
+  }
 }
 
 export async function startPostgres(opts: PostgresOptions): Promise<PostgresHandle> {
   const owner = runAs();
   mkdirSync(opts.dir, { recursive: true, mode: 0o755 });
+  if (owner) letThrough(opts.dir);
   if (owner) chownSync(opts.dir, owner.uid, owner.gid);
   const data = join(opts.dir, 'data');
   if (!existsSync(join(data, 'PG_VERSION'))) initdb(opts, data, owner);
