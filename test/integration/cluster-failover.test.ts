@@ -31,7 +31,8 @@ const AMOUNT_STEP = 0.00001; // BTCUSDT LOT_SIZE
  * server gave the step to is SIGKILLed, first while it places a plan (the exchange accepted it, the
  * answer never came), then while the order monitor reads the entry's fill; the other worker, already
  * polling, carries the symbol and the monitor on: exactly one set of orders, no fill lost, the
- * filled quantity protected, the trade log complete and without a row twice.
+ * filled quantity protected, the trade log complete and without a row twice, every row written by
+ * the one journal process (DE_WORKER_ROLES=journal) while the two trading workers come and go.
  */
 describe('failover on the cluster: two workers, one is killed mid-step', { skip: clusterSkip() }, () => {
   const suite = crashStackSuite('cluster-failover', 'cluster');
@@ -45,8 +46,12 @@ describe('failover on the cluster: two workers, one is killed mid-step', { skip:
     assert.ok(s.cluster, 'on the cluster');
     const { entry } = await enqueueLongPlan(s, [1.04], 'pullback to support, one target');
     armFault(s, { method: 'POST', path: '/api/v3/orderList/otoco', kind: 'timeout', execute: true, holdMs: 120_000 });
-    await s.startWorker();
-    await s.startWorker();
+    // the journal has its own process (the one with the data volume); the two workers trade
+    const journal = await s.startWorker({ DE_WORKER_ROLES: 'journal' });
+    const trading = { DE_WORKER_ROLES: 'trading' };
+    const traders = () => s.liveWorkers().filter((w) => w !== journal);
+    await s.startWorker(trading);
+    await s.startWorker(trading);
     const trader = await s.startTrader();
     const monitor = s.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
 
@@ -54,7 +59,7 @@ describe('failover on the cluster: two workers, one is killed mid-step', { skip:
     await requestReceived(s, 'POST', '/api/v3/orderList/otoco');
     const placing = (await holderOf(s, trader.workflowId, 'executeAiCommand'))!;
     await placing.kill();
-    const [survivor] = s.liveWorkers();
+    const [survivor] = traders();
     assert.ok(survivor && survivor !== placing, 'one worker is left');
 
     const pending = await until(s, 'the surviving worker to finish executeAiCommand with a PENDING trade', () => s.state(), (st) => st.trade?.status === 'PENDING' && st.lastDecision?.outcome === 'EXECUTED');
@@ -67,7 +72,7 @@ describe('failover on the cluster: two workers, one is killed mid-step', { skip:
     await until(s, 'the monitor to watch the trade', () => monitor.query(monitorStateQuery), (m) => trade.id in m.watched);
 
     // ---- kill 2: two workers again; the entry fills and the one reading the fill dies
-    await s.startWorker();
+    await s.startWorker(trading);
     armFault(s, { method: 'GET', path: '/api/v3/myTrades', kind: 'timeout', holdMs: 120_000 });
     const readsBefore = countRequests(s, 'GET', '/api/v3/myTrades');
     await s.sim.setPrice(SYMBOL, tick(entry * 0.99));
@@ -75,7 +80,7 @@ describe('failover on the cluster: two workers, one is killed mid-step', { skip:
     assert.equal((await s.state()).trade?.status, 'PENDING', 'the fill has not reached the workflow yet');
     const reading = (await holderOf(s, ORDER_MONITOR_WORKFLOW_ID, 'trackOrders'))!;
     await reading.kill();
-    assert.equal(s.liveWorkers().length, 1, 'one worker is left');
+    assert.equal(traders().length, 1, 'one worker is left');
 
     const active = await until(s, 'the surviving worker to carry the fill to the trader (ACTIVE)', () => s.state(), (st) => st.trade?.status === 'ACTIVE');
     await until(s, 'the trader to take in everything the fill set off', () => workflowIdle(trader), (idle) => idle);
@@ -94,6 +99,8 @@ describe('failover on the cluster: two workers, one is killed mid-step', { skip:
     assert.equal(count('DECISION', 'PLAN_TRADE'), 1, 'one decision row');
     assert.equal(count('ORDER', 'PLAN_TRADE'), 1, 'one order row for the plan');
     assert.equal(count('TRANSITION', 'PENDING->ACTIVE'), 1, 'one transition row');
+    const writers = new Set(await completedBy(trader, 'appendTradeLog'));
+    assert.deepEqual([...writers], [journal.identity], 'every row was written by the one journal process, whichever worker traded');
 
     // histories recorded on the cluster replay against today's code (and become fixtures)
     await replayAndRecord(trader, 'cluster-failover-trader');

@@ -56,8 +56,8 @@ export interface CrashStack {
   exchange: ExchangeInspector;
   config: TradingConfig;
   tradeLogPath: string;
-  /** starts a worker process and resolves once it polls */
-  startWorker(): Promise<WorkerProcess>;
+  /** starts a worker process (with these extra environment variables, e.g. DE_WORKER_ROLES) and resolves once it polls */
+  startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** the worker processes started so far that are still alive */
   liveWorkers(): WorkerProcess[];
   /** the symbol's trader, started the way `start` of the CLI starts it */
@@ -158,8 +158,8 @@ export async function startCrashStack(name: string, on: CrashServer = 'dev'): Pr
       exchange,
       config,
       tradeLogPath,
-      async startWorker() {
-        const w = await spawnWorker(childEnv);
+      async startWorker(env = {}) {
+        const w = await spawnWorker({ ...childEnv, ...env });
         workers.push(w);
         return w;
       },
@@ -210,8 +210,8 @@ function spawnWorker(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void kill();
-      reject(new Error(`worker did not start polling within 60 s:\n${out}`));
-    }, 60_000);
+      reject(new Error(`worker did not start polling within 180 s (it bundles the workflow code first; a busy machine is slow at that):\n${out}`));
+    }, 180_000);
     const onData = (d: Buffer) => {
       out += d;
       if (/crash-worker: polling/.test(out)) {
