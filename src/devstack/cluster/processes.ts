@@ -75,7 +75,7 @@ export async function waitUntil(
   opts: { timeoutMs: number; process?: ClusterProcess; intervalMs?: number },
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
-  let last = 'no answer yet';
+  let last: string;
   for (;;) {
     const gone = opts.process?.exitInfo();
     if (gone) throw new Error(`${what}: ${gone}`);
