@@ -10,7 +10,8 @@ import { ccxtOptionsFromConfig, credentialsFromEnv, paperCredentials, sharedCcxt
 import { ExchangeGateway } from './exchange/gateway';
 import { openTradeLog } from './journal/tradeLog';
 import { checkStrategistEndpoint, createStrategist } from './strategist/createStrategist';
-import { TASK_QUEUE } from './contract/ids';
+import { journalTaskQueue, TASK_QUEUE } from './contract/ids';
+import { journalActivities } from './activities/journal';
 import { marketLimitsFrom } from './activities/marketGuard';
 import { FeedWatch } from './marketdata/feedWatch';
 
@@ -27,7 +28,57 @@ export const PAPER_RESET_HINT =
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
+/**
+ * What a worker process serves. `trading`: the workflows and every activity but the journal's, on
+ * the task queue; any number of processes may. `journal`: appendTradeLog on the trade log's own
+ * queue, writing the CSV; exactly ONE process of a deployment may (deploy/README.md).
+ */
+export type WorkerRole = 'trading' | 'journal';
+export const WORKER_ROLES: readonly WorkerRole[] = ['trading', 'journal'];
+
+/** DE_WORKER_ROLES ("trading", "journal" or "trading,journal"; default both, as one machine runs it) */
+export function workerRolesFrom(env: NodeJS.ProcessEnv = process.env): WorkerRole[] {
+  const raw = env.DE_WORKER_ROLES?.trim();
+  if (!raw) return [...WORKER_ROLES];
+  const roles = raw.split(',').map((r) => r.trim());
+  const bad = roles.filter((r) => !(WORKER_ROLES as readonly string[]).includes(r));
+  if (bad.length > 0 || roles.length === 0) {
+    throw new Error(`DE_WORKER_ROLES="${raw}": unknown role ${bad.map((b) => `"${b}"`).join(', ')}; use trading, journal or trading,journal`);
+  }
+  return [...new Set(roles)] as WorkerRole[];
+}
+
+/**
+ * The SDK workers of one process, one per role, run and stopped together (the Worker calls the
+ * callers use: run, shutdown, getState).
+ */
+export class WorkerGroup {
+  constructor(readonly workers: readonly Worker[]) {}
+
+  /** runs every worker; when one fails the others are shut down and its error is thrown */
+  async run(): Promise<void> {
+    const runs = this.workers.map((w) =>
+      w.run().catch((err) => {
+        this.shutdown();
+        throw err;
+      }),
+    );
+    await Promise.all(runs);
+  }
+
+  shutdown(): void {
+    for (const w of this.workers) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+
+  /** RUNNING while every worker runs; else the state of the first that does not */
+  getState(): ReturnType<Worker['getState']> {
+    return this.workers.find((w) => w.getState() !== 'RUNNING')?.getState() ?? 'RUNNING';
+  }
+}
+
 export interface WorkerDeps {
+  /** default: both (trading and journal) */
+  roles?: readonly WorkerRole[];
   connection: NativeConnection;
   namespace?: string;
   taskQueue?: string;
@@ -36,18 +87,41 @@ export interface WorkerDeps {
   options?: Partial<WorkerOptions>;
 }
 
-export async function createWorker(deps: WorkerDeps): Promise<Worker> {
-  return Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
-    taskQueue: deps.taskQueue ?? TASK_QUEUE,
-    // a bundle prebuilt by scripts/bundle-workflows.ts (the Docker image), else bundled at start
-    ...(process.env.DE_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.DE_WORKFLOW_BUNDLE } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(deps.activityDeps),
-    // running activities get this long to finish on shutdown before they are cancelled
-    shutdownGraceTime: '20s',
-    ...deps.options,
-  });
+export async function createWorker(deps: WorkerDeps): Promise<WorkerGroup> {
+  const roles = deps.roles ?? WORKER_ROLES;
+  const namespace = deps.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const taskQueue = deps.taskQueue ?? TASK_QUEUE;
+  const workers: Worker[] = [];
+  if (roles.includes('trading')) {
+    // the journal's activity stays registered here too: histories from before the journal had its
+    // own queue schedule it on this one (src/workflows/tradeLogOutbox.ts, JOURNAL_TASK_QUEUE_PATCH)
+    workers.push(
+      await Worker.create({
+        connection: deps.connection,
+        namespace,
+        taskQueue,
+        // a bundle prebuilt by scripts/bundle-workflows.ts (the Docker image), else bundled at start
+        ...(process.env.DE_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.DE_WORKFLOW_BUNDLE } } : { workflowsPath: WORKFLOWS_PATH }),
+        activities: createActivities(deps.activityDeps),
+        // running activities get this long to finish on shutdown before they are cancelled
+        shutdownGraceTime: '20s',
+        ...deps.options,
+      }),
+    );
+  }
+  if (roles.includes('journal')) {
+    workers.push(
+      await Worker.create({
+        connection: deps.connection,
+        namespace,
+        taskQueue: journalTaskQueue(taskQueue),
+        activities: journalActivities(deps.activityDeps),
+        shutdownGraceTime: '20s',
+      }),
+    );
+  }
+  if (workers.length === 0) throw new Error('a worker needs at least one role (trading, journal)');
+  return new WorkerGroup(workers);
 }
 
 export interface ActivityDepsOptions {
@@ -95,10 +169,11 @@ export async function runWorkerProcess(): Promise<void> {
   const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const connection = await NativeConnection.connect({ address });
+  const roles = workerRolesFrom();
   const activityDeps = buildActivityDeps(config);
   const llmProblem = await checkStrategistEndpoint(activityDeps.strategist);
   if (llmProblem) console.warn(`WARNING: ${llmProblem}`);
-  const worker = await createWorker({ connection, namespace, activityDeps });
+  const worker = await createWorker({ connection, namespace, roles, activityDeps });
   const stop = (signal: string) => {
     console.log(`worker: ${signal} received, finishing running activities (up to 20 s) ...`);
     worker.shutdown();
@@ -106,7 +181,7 @@ export async function runWorkerProcess(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   console.log(
-    `worker: polling task queue ${TASK_QUEUE} on ${address} (namespace ${namespace}), ${config.exchange.mode} mode, ` +
+    `worker: ${roles.join(' + ')}: polling ${[...(roles.includes('trading') ? [TASK_QUEUE] : []), ...(roles.includes('journal') ? [journalTaskQueue(TASK_QUEUE)] : [])].join(' and ')} on ${address} (namespace ${namespace}), ${config.exchange.mode} mode, ` +
       `${config.symbols.length} configured symbols`,
   );
   try {

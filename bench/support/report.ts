@@ -51,15 +51,16 @@ export function writeSection(id: string, body: string, file = RESULTS_FILE): voi
 
 /** how the dev server keeps its state, for the results text */
 export function storeText(): string {
-  return (process.env.BENCH_TEMPORAL_STORE ?? 'file') === 'memory'
-    ? 'in-memory SQLite store, BENCH_TEMPORAL_STORE=memory'
-    : 'SQLite file store, as `npm start` runs it';
+  const store = process.env.BENCH_TEMPORAL_STORE ?? 'file';
+  if (store === 'cluster') return 'the production cluster: the Temporal server on PostgreSQL, BENCH_TEMPORAL_STORE=cluster';
+  return store === 'memory' ? 'in-memory SQLite store, BENCH_TEMPORAL_STORE=memory' : 'SQLite file store, as `npm start` runs it';
 }
 
 /** prints a bench's section and writes it, as `${id}-memory` when the dev server kept its state in memory */
 export function publishSection(id: string, body: string): void {
   console.log(`\n${body}\n`);
-  writeSection(serverStore() === 'memory' ? `${id}-memory` : id, body);
+  const store = serverStore();
+  writeSection(store === 'file' ? id : `${id}-${store}`, body);
   console.log(`written to ${RESULTS_FILE}`);
 }
 

@@ -3,7 +3,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { startCluster, type ClusterHandle } from '../../src/devstack/cluster/cluster';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -17,6 +18,7 @@ import { freePort } from '../../src/devstack/freePort';
 import { findTemporalCli, startDevServer, type TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { registerSearchAttributes } from '../../src/cli/searchAttributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contract/searchAttributes';
+import { journalTaskQueue } from '../../src/contract/ids';
 
 /**
  * A throw-away Temporal stack for one bench run: the project's pinned Temporal CLI dev server
@@ -73,11 +75,14 @@ function hookSignals(): void {
  * or `memory` (the CLI's in-memory SQLite, through @temporalio/testing), to show the store's share.
  * BENCH_TEMPORAL_STORE chooses it.
  */
-export type ServerStore = 'file' | 'memory';
+export type ServerStore = 'file' | 'memory' | 'cluster';
 
+/** `cluster`: the production cluster (src/devstack/cluster: the Temporal server on PostgreSQL; needs scripts/setup-cluster.sh) */
 export function serverStore(): ServerStore {
   const store = process.env.BENCH_TEMPORAL_STORE ?? 'file';
-  if (store !== 'file' && store !== 'memory') throw new Error(`BENCH_TEMPORAL_STORE must be file or memory, got "${store}"`);
+  if (store !== 'file' && store !== 'memory' && store !== 'cluster') {
+    throw new Error(`BENCH_TEMPORAL_STORE must be file, memory or cluster, got "${store}"`);
+  }
   return store;
 }
 
@@ -89,17 +94,23 @@ export async function startBenchStack(name: string, store: ServerStore = serverS
   const address = `127.0.0.1:${await freePort()}`;
   let server: TemporalServerHandle | undefined;
   let memoryEnv: TestWorkflowEnvironment | undefined;
+  let cluster: ClusterHandle | undefined;
+  let clientConnection: Connection | undefined;
   let serverPid: number | undefined;
   let killOnExit: (() => void) | undefined;
   let connection: NativeConnection | undefined;
   let worker: Worker | undefined;
+  let journalWorker: Worker | undefined;
   let running: Promise<void> | undefined;
   const close = async () => {
     open.delete(stack);
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    if (journalWorker && journalWorker.getState() === 'RUNNING') journalWorker.shutdown();
     await running?.catch((err) => console.error(`worker: ${(err as Error).message}`));
     await connection?.close().catch(() => undefined);
     await server?.stop();
+    await clientConnection?.close().catch(() => undefined);
+    await cluster?.stop();
     await memoryEnv?.teardown();
     if (killOnExit) process.removeListener('exit', killOnExit);
     rmSync(dir, { recursive: true, force: true });
@@ -120,14 +131,37 @@ export async function startBenchStack(name: string, store: ServerStore = serverS
         activities,
         ...options,
       });
-      running = worker.run();
+      // the trade log's own queue (src/worker.ts serves it beside the workflows' one)
+      const appendTradeLog = (activities as { appendTradeLog?: unknown }).appendTradeLog;
+      const journal =
+        typeof appendTradeLog === 'function'
+          ? await Worker.create({
+              connection: stack.connection,
+              namespace: 'default',
+              taskQueue: journalTaskQueue(stack.taskQueue),
+              activities: { appendTradeLog: appendTradeLog.bind(activities) },
+            })
+          : undefined;
+      const main = worker;
+      running = journal
+        ? Promise.all([main.run(), journal.run()]).then(() => undefined)
+        : main.run();
+      journalWorker = journal;
       return worker;
     },
     close,
   };
   open.add(stack);
   try {
-    if (store === 'file') {
+    if (store === 'cluster') {
+      cluster = await startCluster({ dir: join(dir, 'cluster'), uiPort: null });
+      serverPid = cluster.serverProcess().pid;
+      stack.address = cluster.address;
+      connection = await NativeConnection.connect({ address: cluster.address });
+      stack.connection = connection;
+      clientConnection = await Connection.connect({ address: cluster.address });
+      stack.client = new Client({ connection: clientConnection, namespace: cluster.namespace });
+    } else if (store === 'file') {
       server = await startDevServer({ cliPath, address, uiPort: null, dbFile: join(dir, 'temporal.db'), logFile: join(dir, 'server.log') });
       serverPid = server.pid;
       await registerSearchAttributes(server.connection, 'default', SEARCH_ATTRIBUTE_KEYS);

@@ -12,3 +12,12 @@ export const TASK_QUEUE = 'dynamic-executor';
 export function traderWorkflowId(symbol: string): string {
   return `${TRADER_WORKFLOW_PREFIX}${symbol}`;
 }
+
+/**
+ * The trade log's own task queue, beside the workflows' queue: the one process that serves it
+ * writes the CSV journal, however many workers serve the workflows (deploy/README.md, "One trade
+ * log across workers").
+ */
+export function journalTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-journal`;
+}

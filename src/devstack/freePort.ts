@@ -15,3 +15,22 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/**
+ * A free port in [from, to) on 127.0.0.1, tried at random: for servers that store their ports in a
+ * narrower type than the OS's ephemeral range allows (Temporal keeps membership ports in a
+ * PostgreSQL smallint: below 32768).
+ */
+export async function freePortIn(from: number, to: number, host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port between ${from} and ${to} on ${host}`);
+}

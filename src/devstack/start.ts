@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { TradingConfig } from '../config/schema';
@@ -10,7 +10,7 @@ import { closeSharedCcxt, credentialsFromEnv, paperCredentials, tradingModeRefus
 import { FeedMismatch, startSimulator, type SimulatorHandle } from '../simulator';
 import { startTraders } from '../cli/traders';
 import { checkStrategistEndpoint } from '../strategist/createStrategist';
-import { buildActivityDeps, createWorker } from '../worker';
+import { buildActivityDeps, createWorker, type WorkerGroup } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
 import { TASK_QUEUE } from '../contract/ids';
 import { dataDir } from '../localStack/stackFiles';
@@ -177,7 +177,7 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
     logger: outage,
     telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   });
-  let worker: Worker | undefined;
+  let worker: WorkerGroup | undefined;
   let fatal: Error | undefined;
   const onSignal = (signal: string) => {
     if (stopping) {

@@ -1,5 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { SymbolTraderActivities } from '../activities';
+import { journalTaskQueue } from '../contract/ids';
 
 /*
  * The symbol workflow's activities and how long each may keep trying. Every activity is idempotent
@@ -54,3 +55,17 @@ export const bookkeeping = proxyActivities<Pick<SymbolTraderActivities, 'watchOr
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
+
+/**
+ * appendTradeLog on the trade log's own task queue (journalTaskQueue), which exactly one process
+ * serves. Waiting for that process is bounded: while it is down the rows stay in the workflow and
+ * the next flush carries them, so trading never waits long on the journal.
+ */
+export function journal(): Pick<SymbolTraderActivities, 'appendTradeLog'> {
+  return proxyActivities<Pick<SymbolTraderActivities, 'appendTradeLog'>>({
+    taskQueue: journalTaskQueue(workflowInfo().taskQueue),
+    scheduleToStartTimeout: '10 seconds',
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+  });
+}

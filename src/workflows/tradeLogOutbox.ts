@@ -1,10 +1,14 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { TradeLogKind, TradeLogRow } from '../domain/tradeLogRow';
-import type { Trade } from '../domain/trade';
-import { bookkeeping } from './activities';
+import { tradeQuantities } from '../domain/stateMachine';
+import { averageEntryPrice, type Trade } from '../domain/trade';
+import { bookkeeping, journal } from './activities';
 import { failureMessage, oneLine } from './describe';
 import type { SymbolTraderState } from '../contract/traderState';
 import { tradeColumns } from './tradeColumns';
+
+/** workflows from here on send their rows to the trade log's own task queue (one writer across workers) */
+export const JOURNAL_TASK_QUEUE_PATCH = 'journal-own-task-queue';
 
 /** trade log rows kept for a later attempt when the journal cannot be written */
 const UNWRITTEN_ROWS_LIMIT = 1000;
@@ -55,7 +59,8 @@ export class TradeLogOutbox {
     // (aliasing the buffer would count it as written and drop it with the slice below)
     const rows = [...this.#unwritten];
     try {
-      await bookkeeping.appendTradeLog({ rows });
+      const writer = patched(JOURNAL_TASK_QUEUE_PATCH) ? journal() : bookkeeping;
+      await writer.appendTradeLog({ rows });
       this.#unwritten = this.#unwritten.slice(rows.length);
     } catch (err) {
       // Temporal's history is the authoritative record; the CSV catches up on the next flush.

@@ -12,7 +12,7 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contract/searchAttributes';
  * a file of this repo, and the search attributes it creates are the workflows' own.
  */
 
-const SERVICES = ['postgresql', 'temporal-schema', 'temporal', 'temporal-setup', 'temporal-ui', 'simulator', 'worker', 'symbols'];
+const SERVICES = ['postgresql', 'temporal-schema', 'temporal', 'temporal-setup', 'temporal-ui', 'simulator', 'worker', 'journal', 'symbols'];
 const composeFile = join(PROJECT_ROOT, 'docker-compose.yml');
 // .env holds the secrets and is not in the repo; the example has every key with empty values.
 // scripts/setup-compose.sh installs Compose v2 as a docker CLI plugin under .tools/docker (CI runs it).
@@ -45,6 +45,9 @@ describe('docker-compose.yml', () => {
     assert.match(services['temporal-ui']!.image!, /^temporalio\/ui:/);
     assert.match(services['temporal-setup']!.image!, /^temporalio\/admin-tools:/);
     assert.ok(services.worker!.build, 'the worker is built from the repo');
+    // several trading workers, one journal writer with the data volume
+    assert.equal(services.worker!.environment!.DE_WORKER_ROLES, 'trading');
+    assert.equal(services.journal!.environment!.DE_WORKER_ROLES, 'journal');
   });
 
   it('runs only files that exist in the repo', () => {
@@ -64,7 +67,7 @@ describe('docker-compose.yml', () => {
 
   it('creates exactly the search attributes the workflows use', () => {
     const script = readFileSync(join(PROJECT_ROOT, 'deploy/temporal/create-namespace.sh'), 'utf8');
-    const line = /for attr in ([^;]+);/.exec(script);
+    const line = /^attributes="([^"]+)"/m.exec(script);
     assert.ok(line, 'create-namespace.sh lists its attributes as NAME:Type');
     const created = line[1]!.trim().split(/\s+/).sort();
     const typeName = (t: string) => t.toLowerCase().replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase());

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -24,6 +24,7 @@ import { FakeLlmServer, structured } from './fakeLlmServer';
 import { recordHistory } from './temporalHistories';
 import { workflowBundle } from './temporalEnv';
 import { devServerIn } from './temporalEnv';
+import { startCluster, type ClusterHandle } from '../../src/devstack/cluster/cluster';
 
 /**
  * The whole product on one machine for crash tests: a Temporal dev server (the project's pinned
@@ -41,17 +42,24 @@ export const PAPER_SECRET = 'crash-paper-secret-91be';
 const OPENAI_KEY = 'sk-crash-test-5d2c8e';
 const STARTING_USDT = 10_000;
 
+/** which Temporal server the stack runs on: the CLI's dev server (SQLite) or the production cluster (PostgreSQL) */
+export type CrashServer = 'dev' | 'cluster';
+
 export interface CrashStack {
   dir: string;
   server: TemporalServerHandle;
+  /** the production cluster's parts (kill and restart the server, restart PostgreSQL), when on it */
+  cluster?: ClusterHandle;
   client: Client;
   sim: SimulatorHandle;
   llm: FakeLlmServer;
   exchange: ExchangeInspector;
   config: TradingConfig;
   tradeLogPath: string;
-  /** starts a worker process and resolves once it polls */
-  startWorker(): Promise<WorkerProcess>;
+  /** starts a worker process (with these extra environment variables, e.g. DE_WORKER_ROLES) and resolves once it polls */
+  startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  /** the worker processes started so far that are still alive */
+  liveWorkers(): WorkerProcess[];
   /** the symbol's trader, started the way `start` of the CLI starts it */
   startTrader(): Promise<WorkflowHandle>;
   trader(): WorkflowHandle;
@@ -65,12 +73,15 @@ export interface CrashStack {
 
 export interface WorkerProcess {
   pid: number;
+  /** the identity it polls with (the SDK's default, pid@host): the server names it for each running activity */
+  identity: string;
+  alive(): boolean;
   output(): string;
   /** SIGKILL: no shutdown hook runs, in-flight activities are simply gone */
   kill(): Promise<void>;
 }
 
-export async function startCrashStack(name: string): Promise<CrashStack> {
+export async function startCrashStack(name: string, on: CrashServer = 'dev'): Promise<CrashStack> {
   const dir = mkdtempSync(join(tmpdir(), `de-${name}-`));
   const cleanups: Array<() => Promise<unknown> | unknown> = [() => rmSync(dir, { recursive: true, force: true })];
   const workers: WorkerProcess[] = [];
@@ -79,8 +90,17 @@ export async function startCrashStack(name: string): Promise<CrashStack> {
     for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
   };
   try {
-    const server = await devServerIn(dir);
-    cleanups.push(() => server.stop());
+    let server: TemporalServerHandle;
+    let cluster: ClusterHandle | undefined;
+    if (on === 'cluster') {
+      cluster = await startCluster({ dir: join(dir, 'cluster'), uiPort: null });
+      const serverConnection = await Connection.connect({ address: cluster.address });
+      server = cluster.asServerHandle(serverConnection);
+      cleanups.push(() => cluster!.stop(), () => serverConnection.close());
+    } else {
+      server = await devServerIn(dir);
+      cleanups.push(() => server.stop());
+    }
 
     const sim = await startSimulator({
       feed: { kind: 'candles', files: { [SYMBOL]: join(sharedCandlesDir(), `${SYMBOL}-15m.csv`) } },
@@ -131,17 +151,19 @@ export async function startCrashStack(name: string): Promise<CrashStack> {
     const stack: CrashStack = {
       dir,
       server,
+      ...(cluster ? { cluster } : {}),
       client,
       sim,
       llm,
       exchange,
       config,
       tradeLogPath,
-      async startWorker() {
-        const w = await spawnWorker(childEnv);
+      async startWorker(env = {}) {
+        const w = await spawnWorker({ ...childEnv, ...env });
         workers.push(w);
         return w;
       },
+      liveWorkers: () => workers.filter((w) => w.alive()),
       async startTrader() {
         await startTrader(client, config, SYMBOL);
         return trader();
@@ -188,13 +210,19 @@ function spawnWorker(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void kill();
-      reject(new Error(`worker did not start polling within 60 s:\n${out}`));
-    }, 60_000);
+      reject(new Error(`worker did not start polling within 180 s (it bundles the workflow code first; a busy machine is slow at that):\n${out}`));
+    }, 180_000);
     const onData = (d: Buffer) => {
       out += d;
       if (/crash-worker: polling/.test(out)) {
         clearTimeout(timer);
-        resolve({ pid: child.pid!, output: () => out, kill });
+        resolve({
+          pid: child.pid!,
+          identity: `${child.pid}@${hostname()}`,
+          alive: () => child.exitCode === null && child.signalCode === null,
+          output: () => out,
+          kill,
+        });
       }
     };
     child.stdout!.on('data', onData);
@@ -470,10 +498,10 @@ export function tick(price: number): number {
 }
 
 /** one crash stack for the calling describe block: started before its tests, closed after them */
-export function crashStackSuite(name: string): { readonly stack: CrashStack } {
+export function crashStackSuite(name: string, on: CrashServer = 'dev'): { readonly stack: CrashStack } {
   let stack: CrashStack | undefined;
   before(async () => {
-    stack = await startCrashStack(name);
+    stack = await startCrashStack(name, on);
   });
   after(async () => {
     await stack?.close();

@@ -7,6 +7,7 @@ import { freePort } from '../../src/devstack/freePort';
 import { findTemporalCli, startDevServer, type TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { registerSearchAttributes } from '../../src/cli/searchAttributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contract/searchAttributes';
+import { journalTaskQueue } from '../../src/contract/ids';
 
 /**
  * Real Temporal servers for workflow tests, from the project's own pinned binaries (installed by
@@ -75,7 +76,16 @@ export async function withWorker<T>(
     workflowBundle: await workflowBundle(),
     activities,
   });
-  return worker.runUntil(fn(taskQueue));
+  // the trade log's own queue, served from the same activities (src/worker.ts does the same)
+  const appendTradeLog = (activities as { appendTradeLog?: unknown }).appendTradeLog;
+  if (typeof appendTradeLog !== 'function') return worker.runUntil(fn(taskQueue));
+  const journal = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: journalTaskQueue(taskQueue),
+    activities: { appendTradeLog: appendTradeLog.bind(activities) },
+  });
+  return journal.runUntil(worker.runUntil(fn(taskQueue)));
 }
 
 /** the Temporal CLI dev server (real time), with the product's search attributes registered */
