@@ -1,7 +1,6 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
 import type { TradeLogKind, TradeLogRow } from '../domain/tradeLogRow';
-import { tradeQuantities } from '../domain/stateMachine';
-import { averageEntryPrice, type Trade } from '../domain/trade';
+import type { Trade } from '../domain/trade';
 import { bookkeeping, journal } from './activities';
 import { failureMessage, oneLine } from './describe';
 import type { SymbolTraderState } from '../contract/traderState';
