@@ -7,7 +7,7 @@ set -eu
 : "${TEMPORAL_ADDRESS:=temporal:7233}" "${TEMPORAL_NAMESPACE:=default}"
 export TEMPORAL_ADDRESS
 # NAME:Type, as src/workflows/searchAttributes.ts declares them
-attributes="Symbol:Keyword TradeStatus:Keyword TradingMode:Keyword"
+attributes="Symbol:Keyword TradeStatus:Keyword TradingMode:Keyword PortfolioStatus:Keyword"
 
 # retry <what> <command...>: up to 60 tries 2 s apart
 retry() {

@@ -70,7 +70,11 @@ describe('createActivities: one cycle over the real parts', () => {
       'ensureProtection',
       'executeAiCommand',
       'fetchMarketData',
+      'listTraderHoldings',
+      'readAccountEquity',
       'reconcileSymbol',
+      'releaseSlot',
+      'requestSlot',
       'trackOrders',
       'watchOrders',
     ]);

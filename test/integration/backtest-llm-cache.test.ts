@@ -62,7 +62,7 @@ describe('answer cache', () => {
     const first = make('normal');
     const one = await decideAll(first);
     assert.equal(server.requests.length, 3);
-    assert.deepEqual(one.map((d) => d.usage), TIMES.map(() => ({ promptTokens: 100, completionTokens: 50 })), 'usage from the API, per decision');
+    assert.deepEqual(one.map((d) => d.usage), TIMES.map(() => ({ model: 'fake-model', promptTokens: 100, completionTokens: 50, totalTokens: 150 })), 'usage from the API, per decision');
     assert.deepEqual(one.map((d) => d.cached ?? false), [false, false, false]);
     assert.deepEqual(first.meter.toUsage(), { calls: 3, cacheHits: 0, promptTokens: 300, completionTokens: 150, cost: (300 * 0.15 + 150 * 0.6) / 1e6 });
 

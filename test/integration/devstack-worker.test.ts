@@ -47,7 +47,7 @@ describe('standalone worker process (src/worker.ts)', () => {
         if (pollers === 0) await new Promise((r) => setTimeout(r, 200));
       }
       assert.ok(pollers > 0, `no worker polls ${TASK_QUEUE}:\n${out}`);
-      assert.match(out, new RegExp(`worker: polling task queue ${TASK_QUEUE} on ${server!.address.replace(/\./g, '\\.')}`));
+      assert.match(out, new RegExp(`worker: trading \\+ journal: polling ${TASK_QUEUE} and ${TASK_QUEUE}-journal on ${server!.address.replace(/\./g, "\\.")}`));
       child.kill('SIGTERM');
       assert.equal(await exited, 0, out);
       assert.match(out, /worker: SIGTERM received/);

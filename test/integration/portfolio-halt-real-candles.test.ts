@@ -6,9 +6,10 @@ import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { journalActivities } from '../../src/activities/journal';
 import { startTrader, startTraders } from '../../src/cli/traders';
 import { loadConfig } from '../../src/config/load';
-import { PORTFOLIO_WORKFLOW_ID } from '../../src/contract/ids';
+import { journalTaskQueue, PORTFOLIO_WORKFLOW_ID } from '../../src/contract/ids';
 import { portfolioQuery, releaseSlotUpdate, requestSlotUpdate } from '../../src/contract/portfolioApi';
 import type { PortfolioView } from '../../src/contract/portfolioState';
 import { stateQuery } from '../../src/contract/signals';
@@ -46,7 +47,8 @@ let llm: FakeLlmServer;
 let connection: Connection;
 let client: Client;
 let worker: Worker;
-let running: Promise<void>;
+let journalWorker: Worker | undefined;
+let running: Promise<unknown>;
 let ex: ReturnType<typeof createCcxtForSimulator>;
 let tradeLogPath: string;
 
@@ -70,21 +72,30 @@ before(async () => {
       'timeframes: [15m, 1h]',
       `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
       `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0 }`,
-      'risk: { max_position_size_percent: 50, max_entry_distance_percent: 50, max_total_exposure_percent: 90, daily_loss_limit_percent: 2, max_drawdown_percent: 50, equity_check_interval: 1s }',
+      'risk: { max_position_size_percent: 50, max_entry_distance_percent: 50, max_total_exposure_percent: 90, daily_loss_limit_percent: 2, max_drawdown_percent: 50, equity_check_interval: 1s, max_stop_distance_percent: 80, max_target_distance_percent: 60 }',
       `trade_log: ${tradeLogPath}`,
     ].join('\n') + '\n',
   );
   const config = loadConfig(configPath);
   const env = { ...process.env, DE_PAPER_API_KEY: KEY, DE_PAPER_API_SECRET: SECRET, OPENAI_API_KEY: 'sk-halt-test', BINANCE_API_KEY: '', BINANCE_API_SECRET: '' };
   const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const deps = buildActivityDeps(config, { simulatorUrl: sim.url, env });
   worker = await Worker.create({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue: 'halt-test',
     workflowBundle: await workflowBundle(),
-    activities: createActivities(buildActivityDeps(config, { simulatorUrl: sim.url, env })),
+    activities: createActivities(deps),
   });
-  running = worker.run().finally(() => nativeConnection.close());
+  // the trade log's own queue (src/worker.ts serves it the same way)
+  const journal = await Worker.create({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue: journalTaskQueue('halt-test'),
+    activities: journalActivities(deps),
+  });
+  journalWorker = journal;
+  running = Promise.all([worker.run(), journal.run()]).finally(() => nativeConnection.close());
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection });
   ex = createCcxtForSimulator(sim.url, KEY, SECRET);
@@ -94,6 +105,7 @@ before(async () => {
 
 after(async () => {
   worker?.shutdown();
+  journalWorker?.shutdown();
   await running?.catch(() => undefined);
   await ex?.close();
   await connection?.close();
