@@ -44,6 +44,7 @@ const LAYERS = {
   cli: layer('cli'),
   devstack: layer('devstack'),
   localStack: layer('localStack'),
+  portfolioClient: layer('portfolioClient'),
   worker: ['../worker', '../client'],
 };
 
@@ -131,5 +132,7 @@ export default tseslint.config(
   },
   // the local stack's pid files, read by both cli and devstack (which must not import each other)
   { files: ['src/localStack/**/*.ts'], rules: rules(forbid(Object.keys(LAYERS).filter((n) => n !== 'localStack'), { message: 'the pid files of the local stack import nothing of ours' })) },
+  // calls to the portfolio workflow from outside workflows: used by the activities and the CLI alike
+  { files: ['src/portfolioClient/**/*.ts'], rules: rules(forbid(Object.keys(LAYERS).filter((n) => !['domain', 'contract', 'portfolioClient'].includes(n)), { message: 'the portfolio client imports only the domain and the contract' })) },
   { files: ['src/cli/**/*.ts'], rules: rules(forbid(['simulator', 'oms', 'activities', 'workflows', 'devstack', 'worker'], { allowTypeImports: false })) },
 );

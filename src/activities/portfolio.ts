@@ -12,7 +12,7 @@ import { stateQuery } from '../contract/signals';
 import type { ActivityDeps } from './deps';
 import { makeScrub, runStep } from './failures';
 import { withHeartbeat } from './heartbeat';
-import { askForSlot, giveBackSlot } from './portfolioClient';
+import { askForSlot, giveBackSlot } from '../portfolioClient';
 
 /**
  * The portfolio's I/O: the account's equity for the kill switch, the traders' real holdings for

@@ -12,10 +12,9 @@ import type { SymbolTraderInput } from '../contract/traderState';
 import { stateQuery } from '../contract/signals';
 import type { SymbolTraderState } from '../contract/traderState';
 import { portfolioLimits, symbolEntryRules } from '../config/envelope';
-import { PORTFOLIO_WORKFLOW_ID } from '../contract/ids';
 import type { PortfolioInput } from '../contract/portfolioState';
-import { PortfolioStatusKey } from '../contract/searchAttributes';
 import { CliError, EXIT_USAGE } from './errors';
+import { startPortfolio } from '../portfolioClient';
 
 /**
  * Starting and finding symbol workflows: shared by the CLI (`start`, `list`, ...) and `npm start`.
@@ -82,23 +81,6 @@ export async function startTrader(client: Client, config: TradingConfig, symbol:
 /** the portfolio workflow's input from the config (also what requestSlot starts it with) */
 export function portfolioInput(config: TradingConfig): PortfolioInput {
   return { limits: portfolioLimits(config.risk), symbols: [...config.symbols], equityIntervalMs: config.risk.equity_check_interval };
-}
-
-/** The one portfolio workflow (risk envelope); a trader's requestSlot also starts it when it is missing. */
-export async function startPortfolio(client: Client, input: PortfolioInput, taskQueue = TASK_QUEUE): Promise<StartOutcome> {
-  try {
-    await client.workflow.start('portfolio', {
-      taskQueue,
-      workflowId: PORTFOLIO_WORKFLOW_ID,
-      args: [input],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [{ key: PortfolioStatusKey, value: 'ACTIVE' }],
-    });
-    return 'started';
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already running';
-    throw err;
-  }
 }
 
 /** The one order monitor; its watch set is filled by the traders' watchOrders activity. */

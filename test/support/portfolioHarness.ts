@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { startPortfolio, type PortfolioHandle } from '../../src/activities/portfolioClient';
+import { startPortfolio, type PortfolioHandle } from '../../src/portfolioClient';
 import { PORTFOLIO_WORKFLOW_ID, traderWorkflowId } from '../../src/contract/ids';
 import { portfolioQuery } from '../../src/contract/portfolioApi';
 import type { PortfolioInput, PortfolioView } from '../../src/contract/portfolioState';

@@ -8,7 +8,7 @@ import type { MarketSnapshot } from '../../src/strategist/marketSnapshot';
 import type { AiCommand } from '../../src/domain/commands';
 import type { TradeEvent } from '../../src/domain/events';
 import { holdingOf } from '../../src/activities/portfolio';
-import { askForSlot, giveBackSlot } from '../../src/activities/portfolioClient';
+import { askForSlot, giveBackSlot } from '../../src/portfolioClient';
 import type { TraderReport } from '../../src/domain/envelope/reconcileGrants';
 import type { SlotDecision } from '../../src/domain/envelope/slots';
 import { tradeIdFor } from '../../src/domain/newTrade';
