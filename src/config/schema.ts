@@ -49,24 +49,21 @@ export const ExchangeConfig = z
   })
   .strict();
 
-const ModelPrice = z
-  .object({
-    /** per million prompt tokens */
-    input_per_million: z.number().min(0),
-    /** per million completion tokens */
-    output_per_million: z.number().min(0),
-  })
-  .strict();
+/** the old place of the model prices: refused with the way to the one price table */
+export const BUDGET_PRICES_MOVED =
+  'strategist.budget.prices was removed: model prices are one table now, llm_models.<model> ' +
+  '{ input_usd_per_million_tokens, output_usd_per_million_tokens } (used by the live budget and the backtest); ' +
+  'move each model there, e.g. llm_models: { gpt-4o-mini: { input_usd_per_million_tokens: 0.15, output_usd_per_million_tokens: 0.6 } }';
 
-/** The LLM's daily spend limit (see src/domain/llmBudget.ts). */
+/** The LLM's daily spend limit (see src/domain/llmBudget.ts); the prices are llm_models'. */
 export const LlmBudgetConfig = z
   .object({
     /** tokens (prompt + completion, from the API's usage field) per UTC day */
     daily_tokens: z.number().int().positive().default(1_000_000),
-    /** money per UTC day, in the currency of `prices`; null: no money limit */
+    /** USD per UTC day, priced by llm_models.<model>; null: no money limit */
     daily_cost: z.number().positive().nullable().default(2),
-    /** price per model; a model without a price counts tokens only */
-    prices: z.record(z.string(), ModelPrice).default({ 'gpt-4o-mini': { input_per_million: 0.15, output_per_million: 0.6 } }),
+    /** removed (an old config says so clearly): prices live in llm_models */
+    prices: z.never({ error: BUDGET_PRICES_MOVED }).optional(),
     /** once spent, until 00:00 UTC: do_nothing (no decisions) or rules (the rules strategist decides) */
     when_spent: z.enum(['do_nothing', 'rules']).default('do_nothing'),
     /** where the day's spend is kept (survives worker restarts) */
@@ -164,8 +161,9 @@ const IsoDay = z
   .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date');
 
 /**
- * What the backtest knows about a model: its prices (for the cost estimate and the budget) and
- * its training cutoff (a window before it gets a loud look-ahead warning). Optional, per model name.
+ * What the engine knows about a model, the ONE price table: its prices (the live daily budget,
+ * strategist.budget.daily_cost; the backtest's cost estimate and --max-llm-cost) and its training
+ * cutoff (a backtest window before it gets a loud look-ahead warning). Per model name.
  */
 export const LlmModelConfig = z
   .object({
@@ -178,6 +176,10 @@ export const LlmModelConfig = z
   })
   .strict();
 export type LlmModelConfig = z.infer<typeof LlmModelConfig>;
+/** the default price table: the default model's list prices (USD per million tokens) */
+export const DEFAULT_LLM_MODELS: Record<string, LlmModelConfig> = {
+  'gpt-4o-mini': { input_usd_per_million_tokens: 0.15, output_usd_per_million_tokens: 0.6 },
+};
 
 export const TradingConfig = z
   .object({
@@ -190,8 +192,8 @@ export const TradingConfig = z
     market_data: MarketDataConfig.prefault({}),
     paper: PaperConfig.prefault({}),
     trade_log: z.string().default('data/trade_log.csv'),
-    /** per-model prices and training cutoffs, by model name (backtests) */
-    llm_models: z.record(z.string().min(1), LlmModelConfig).optional(),
+    /** per-model prices and training cutoffs, by model name: the live budget and the backtest read it */
+    llm_models: z.record(z.string().min(1), LlmModelConfig).default(DEFAULT_LLM_MODELS),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import type { TradingConfig } from '../config/schema';
+import type { ModelPrice } from '../domain/llmBudget';
 import { BudgetedStrategist } from './budgetedStrategist';
 import { LlmStrategist } from './llmStrategist';
 import { SpendLedger } from './spendLedger';
@@ -13,7 +14,7 @@ export const NO_API_KEY_WARNING =
  * with a warning: the system keeps running on a known, deterministic strategy rather than not at all.
  */
 export function createStrategist(
-  config: Pick<TradingConfig, 'strategist'>,
+  config: Pick<TradingConfig, 'strategist' | 'llm_models'>,
   env: Record<string, string | undefined>,
   warn: (message: string) => void = (m) => console.warn(`WARNING: ${m}`),
 ): Strategist {
@@ -35,11 +36,9 @@ export function createStrategist(
     maxAnswerChars: s.max_answer_chars,
   });
   const b = s.budget;
-  const prices = Object.fromEntries(
-    Object.entries(b.prices).map(([model, p]) => [model, { inputPerMillion: p.input_per_million, outputPerMillion: p.output_per_million }]),
-  );
+  const prices = modelPrices(config.llm_models);
   if (b.daily_cost !== null && !prices[s.model]) {
-    warn(`strategist.budget.daily_cost is set but strategist.budget.prices has no price for ${s.model}: only the token budget (${b.daily_tokens} a day) applies`);
+    warn(`strategist.budget.daily_cost is set but llm_models has no price for ${s.model} (input_usd_per_million_tokens and output_usd_per_million_tokens): only the token budget (${b.daily_tokens} a day) applies`);
   }
   return new BudgetedStrategist(llm, {
     budget: { dailyTokens: b.daily_tokens, dailyCost: b.daily_cost },
@@ -49,6 +48,16 @@ export function createStrategist(
     fallback: b.when_spent === 'rules' ? new RulesStrategist() : null,
     warn,
   });
+}
+
+/** the models of the one price table (llm_models) that have both prices, as the budget reads them */
+export function modelPrices(models: TradingConfig['llm_models']): Record<string, ModelPrice> {
+  const out: Record<string, ModelPrice> = {};
+  for (const [model, m] of Object.entries(models)) {
+    if (m.input_usd_per_million_tokens === undefined || m.output_usd_per_million_tokens === undefined) continue;
+    out[model] = { inputPerMillion: m.input_usd_per_million_tokens, outputPerMillion: m.output_usd_per_million_tokens };
+  }
+  return out;
 }
 
 /**

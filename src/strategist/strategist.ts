@@ -50,7 +50,7 @@ export type Proposal =
 /** what one decision cost: the API's usage field, the model, and the money when the model has a price */
 export interface DecisionUsage extends TokenUsage {
   model: string;
-  /** in the currency of strategist.budget.prices; absent when the model has no price */
+  /** USD, priced by llm_models.<model>; absent when the model has no price */
   cost?: number;
 }
 

@@ -251,10 +251,14 @@ describe('createStrategist', () => {
     // inside its daily budget (strategist.budget)
     assert.ok(s instanceof BudgetedStrategist && s.llm instanceof LlmStrategist);
     assert.equal(s.description, `llm m1 at ${server.baseUrl}`);
-    assert.deepEqual(warnings, ['strategist.budget.daily_cost is set but strategist.budget.prices has no price for m1: only the token budget (1000000 a day) applies']);
+    assert.deepEqual(warnings, ['strategist.budget.daily_cost is set but llm_models has no price for m1 (input_usd_per_million_tokens and output_usd_per_million_tokens): only the token budget (1000000 a day) applies']);
     const priced = createStrategist(config({ kind: 'llm', base_url: server.baseUrl }), { OPENAI_API_KEY: API_KEY }, (m) => warnings.push(m));
     assert.ok(priced instanceof BudgetedStrategist);
     assert.equal(warnings.length, 1, 'gpt-4o-mini has a price by default');
+    // the one price table prices the live budget: a model priced there gets no warning
+    const own = TradingConfig.parse({ symbols: ['BTCUSDT'], strategist: { kind: 'llm', base_url: server.baseUrl, model: 'm1' }, llm_models: { m1: { input_usd_per_million_tokens: 1, output_usd_per_million_tokens: 2 } } });
+    assert.ok(createStrategist(own, { OPENAI_API_KEY: API_KEY }, (m) => warnings.push(m)) instanceof BudgetedStrategist);
+    assert.equal(warnings.length, 1, 'm1 is priced by llm_models');
   });
 
   it('rules: the rules strategist even when a key is set', () => {

@@ -30,7 +30,7 @@ describe('llm_models config section', () => {
   it('takes prices and a cutoff per model', () => {
     const config = parseConfig(`${base}llm_models:\n  gpt-4o-mini: { input_usd_per_million_tokens: 0.15, output_usd_per_million_tokens: 0.6, training_cutoff: 2023-10-01 }\n`);
     assert.deepEqual(config.llm_models, { 'gpt-4o-mini': { input_usd_per_million_tokens: 0.15, output_usd_per_million_tokens: 0.6, training_cutoff: '2023-10-01' } });
-    assert.equal(parseConfig(base).llm_models, undefined, 'optional');
+    assert.deepEqual(parseConfig(base).llm_models, { 'gpt-4o-mini': { input_usd_per_million_tokens: 0.15, output_usd_per_million_tokens: 0.6 } }, 'the default price table');
   });
   it('names the field of a bad value', () => {
     assert.throws(() => parseConfig(`${base}llm_models:\n  m: { training_cutoff: 2023-02-30 }\n`), /llm_models\.m\.training_cutoff: is not a calendar date/);

@@ -109,3 +109,20 @@ describe('risk envelope keys', () => {
     assert.throws(() => parseConfig('symbols: [BTCUSDT]\nrisk:\n  flatten_on_halt: true\n'), /risk\.flatten_on_halt: true is not supported yet/);
   });
 });
+
+describe('the one LLM price table (llm_models)', () => {
+  it('prices the default model by default, and an own table replaces it', () => {
+    const cfg = parseConfig('symbols: [BTCUSDT]\n');
+    assert.deepEqual(cfg.llm_models, { 'gpt-4o-mini': { input_usd_per_million_tokens: 0.15, output_usd_per_million_tokens: 0.6 } });
+    assert.equal('prices' in cfg.strategist.budget, false, 'the budget has no prices of its own');
+    const own = parseConfig('symbols: [BTCUSDT]\nllm_models:\n  local-llama: { input_usd_per_million_tokens: 0, output_usd_per_million_tokens: 0 }\n');
+    assert.deepEqual(Object.keys(own.llm_models), ['local-llama']);
+    assert.equal(loadConfig('config/trading_config.yaml').llm_models['gpt-4o-mini']?.training_cutoff, '2023-10-01', 'the shipped config keeps its table in llm_models');
+  });
+
+  it('refuses an old config that still has strategist.budget.prices, saying where the prices went', () => {
+    const msg = configError('symbols: [BTCUSDT]\nstrategist:\n  budget:\n    prices:\n      gpt-4o-mini: { input_per_million: 0.15, output_per_million: 0.6 }\n', 'old.yaml');
+    assert.match(msg, /old\.yaml: strategist\.budget\.prices: strategist\.budget\.prices was removed/);
+    assert.match(msg, /llm_models\.<model> \{ input_usd_per_million_tokens, output_usd_per_million_tokens \}/);
+  });
+});

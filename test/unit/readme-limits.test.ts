@@ -18,6 +18,8 @@ describe('README: the risk envelope table', () => {
       ...Object.keys((defaults.strategist as any).budget).map((k) => `strategist.budget.${k}`),
       'strategist.max_reasoning_chars',
       'strategist.max_answer_chars',
+      // the one price table the daily money budget is priced by
+      'llm_models',
     ];
     for (const key of limits) assert.ok(documented.has(key), `${key} is not in the README's table`);
   });
@@ -30,5 +32,14 @@ describe('README: the risk envelope table', () => {
       else if (typeof value === 'string') assert.equal(shown, `\`${value}\``, key);
     }
     assert.ok(rows.length >= 18, `${rows.length} rows`);
+  });
+
+  it('shows the price table as the schema fills it, and no removed key', () => {
+    const row = rows.find((r) => r.key === 'llm_models')!;
+    for (const [model, price] of Object.entries(defaults.llm_models as Record<string, Record<string, number>>)) {
+      assert.ok(row.shown.includes(model), `llm_models row names ${model}`);
+      for (const [field, value] of Object.entries(price)) assert.ok(row.shown.includes(`${field}: ${value}`), `llm_models row shows ${field}: ${value}`);
+    }
+    assert.ok(!rows.some((r) => r.key === 'strategist.budget.prices'), 'strategist.budget.prices was removed');
   });
 });
