@@ -129,7 +129,10 @@ export async function startCrashStack(name: string, on: CrashServer = 'dev'): Pr
         'cycle_interval: 1h',
         'timeframes: [15m, 1h]',
         `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
-        `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0 }`,
+        `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0, budget: { state_file: "${join(dir, 'llm-spend.json')}" } }`,
+        // the worker's own state files in the temp dir too: the project's data/feed-watch.json would
+        // remember this very feed from an earlier run and call it FROZEN (its candles do not move)
+        `market_data: { watch_file: "${join(dir, 'feed-watch.json')}" }`,
         `trade_log: ${tradeLogPath}`,
       ].join('\n') + '\n',
     );
@@ -474,7 +477,7 @@ export function ofTrade<T extends { clientOrderId?: string; listClientOrderId?: 
 export function legKind(clientOrderId: string): string {
   const p = parseClientId(clientOrderId);
   if (!p) return 'foreign';
-  return p.leg.kind === 'entry' || p.leg.kind === 'close' ? p.leg.kind : `${p.leg.kind}:${p.leg.leg}`;
+  return p.leg.kind === 'entry' || p.leg.kind === 'close' || p.leg.kind === 'flatten' ? p.leg.kind : `${p.leg.kind}:${p.leg.leg}`;
 }
 
 /** credentials the worker holds must never show in a payload, the history or the trade log */
