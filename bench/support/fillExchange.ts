@@ -73,7 +73,7 @@ export class FillExchange {
   }
 
   /** benchmarked traders run without the risk envelope: no slot or portfolio activities */
-  activities(): Omit<AllActivities, 'requestSlot' | 'releaseSlot' | 'readAccountEquity' | 'listTraderHoldings'> {
+  activities(): Omit<AllActivities, 'requestSlot' | 'releaseSlot' | 'readAccountEquity' | 'listTraderHoldings' | 'flattenPosition'> {
     return {
       reconcileSymbol: async (input) => ({ trade: input.trade, events: [], report: [] }),
       fetchMarketData: async (input) => realisticSnapshot(input.symbol),

@@ -86,7 +86,7 @@ const NOTHING: OmsResult = { outcome: 'NOTHING_TO_DO', trade: null, events: [], 
 
 /** every activity the symbolTrader calls, answering at once; a cycle is always DO_NOTHING */
 /** benchmarked traders run without the risk envelope: no slot activities */
-export function instantActivities(recorder: ActivityRecorder): Omit<SymbolTraderActivities, 'requestSlot' | 'releaseSlot'> {
+export function instantActivities(recorder: ActivityRecorder): Omit<SymbolTraderActivities, 'requestSlot' | 'releaseSlot' | 'flattenPosition'> {
   return {
     async reconcileSymbol(input): Promise<ReconcileResult> {
       const start = now();

@@ -32,6 +32,9 @@ export function omsActivities(deps: OmsActivityDeps) {
     async cancelPendingOrder(input: { trade: Trade; reason: string }): Promise<OmsResult> {
       return runStep('cancelPendingOrder', scrub, () => withHeartbeat(() => steps.cancelPendingOrder(input)));
     },
+    async flattenPosition(input: { trade: Trade; reason: string }): Promise<OmsResult> {
+      return runStep('flattenPosition', scrub, () => withHeartbeat(() => steps.flattenPosition(input)));
+    },
     async cancelProtection(input: { trade: Trade; reason: string }): Promise<OmsResult> {
       return runStep('cancelProtection', scrub, () => withHeartbeat(() => steps.cancelProtection(input)));
     },

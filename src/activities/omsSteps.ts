@@ -92,6 +92,22 @@ export function omsSteps(deps: OmsStepDeps) {
       });
     },
 
+    /** flatten_on_halt: the ACTIVE position closed at market, once (src/oms/flattenPosition.ts) */
+    flattenPosition(input: { trade: Trade; reason: string }): Promise<OmsResult> {
+      return refusalAsRejection(input.trade, scrub, async () => {
+        const out = await oms.flattenPosition(deps.gateway, input.trade, input.reason);
+        const result: OmsResult = {
+          outcome: out.status === 'FLATTENED' ? 'EXECUTED' : out.status === 'REFUSED' ? 'REJECTED' : 'NOTHING_TO_DO',
+          trade: out.trade,
+          events: out.events,
+          // every order it touched is a trade log row (the workflow writes alerts as ORDER rows)
+          alerts: [...out.orders, ...out.alerts].map(scrub),
+        };
+        if (out.rejection) result.rejection = { stage: 'exchange', code: `EXCHANGE_${out.rejection.kind.toUpperCase()}`, reason: scrub(out.rejection.message) };
+        return result;
+      });
+    },
+
     cancelProtection(input: { trade: Trade; reason: string }): Promise<OmsResult> {
       return refusalAsRejection(input.trade, scrub, async () => {
         const { trade } = input;

@@ -109,11 +109,7 @@ export const RiskConfig = z
     /** HALT when equity falls this % below its peak; only `cli resume` lifts it */
     max_drawdown_percent: z.number().gt(0).max(100).default(10),
     /** on a halt, also close ACTIVE positions at market (otherwise they keep their stop and targets) */
-    // not carried out yet: refused rather than silently ignored (positions keep their stop and targets)
-    flatten_on_halt: z
-      .boolean()
-      .default(false)
-      .refine((v) => !v, 'true is not supported yet: on a halt ACTIVE positions keep their stop and targets on the exchange; set false'),
+    flatten_on_halt: z.boolean().default(false),
     /** how often the portfolio reads the account's equity */
     equity_check_interval: Duration.default(60_000),
     // ---- per symbol, held by each symbol's trader

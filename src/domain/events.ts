@@ -31,7 +31,17 @@ export type TradeEvent =
       fee: number;
       at: number;
     }
-  | { type: 'MANUAL_CLOSE'; eventId: string; tradeId: string; price: number; quantity: number; fee: number; at: number }
+  | {
+      type: 'MANUAL_CLOSE';
+      eventId: string;
+      tradeId: string;
+      price: number;
+      quantity: number;
+      fee: number;
+      at: number;
+      /** why it was closed (e.g. flattened on a portfolio HALT); becomes the trade's close reason */
+      reason?: string;
+    }
   /** the OMS placed (or re-placed) protection; replaces the trade's open STOP/TARGET/OCO refs */
   | { type: 'PROTECTION_PLACED'; eventId: string; tradeId: string; orders: OrderRef[]; at: number }
   /** ADJUST_TRADE carried out on the exchange */

@@ -285,13 +285,13 @@ function exitReason(event: ExitFillEvent): ExitReason {
 function exitLabel(event: ExitFillEvent): string {
   if (event.type === 'STOP_FILLED') return 'stop filled';
   if (event.type === 'TARGET_FILLED') return `target ${event.targetIndex + 1} filled`;
-  return 'closed manually';
+  return event.reason ? `closed at market (${event.reason})` : 'closed manually';
 }
 
 function closeReason(event: ExitFillEvent): string {
   if (event.type === 'STOP_FILLED') return `stop loss filled at ${event.price}`;
   if (event.type === 'TARGET_FILLED') return `last target filled (target ${event.targetIndex + 1} at ${event.price})`;
-  return `closed manually at ${event.price}`;
+  return event.reason ? `${event.reason} at ${event.price}` : `closed manually at ${event.price}`;
 }
 
 /**

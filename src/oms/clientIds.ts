@@ -18,6 +18,8 @@ import { createHash } from 'node:crypto';
  *                          restore), chunk c (one per fill that needed protection), target k
  *         p<g>.<c>.<k>t/s  that OCO's take-profit leg / stop leg
  *         x<g>.<c>         market order closing a quantity whose protection was refused
+ *         f                market order flattening the whole position on a portfolio HALT
+ *                          (flatten_on_halt): one per trade, so a retried flatten adopts it
  *
  * `de-` marks the system's own orders: reconciliation rebuilds the trade of ours that no open trade
  * owns from its key (or cancels an entry that never filled) and leaves every other order alone.
@@ -47,12 +49,14 @@ export function ocoListClientId(tradeId: string, generation: number, chunk: numb
 export const takeProfitLegId = (listClientId: string) => `${listClientId}t`;
 export const stopLegId = (listClientId: string) => `${listClientId}s`;
 export const marketCloseClientId = (tradeId: string, generation: number, chunk: number) => id(tradeId, `x${generation}.${chunk}`);
+export const flattenClientId = (tradeId: string) => id(tradeId, 'f');
 
 export type ParsedLeg =
   | { kind: 'entry' }
   | { kind: 'otoco'; leg: 'list' | 'takeProfit' | 'stop' }
   | { kind: 'oco'; generation: number; chunk: number; target: number; leg: 'list' | 'takeProfit' | 'stop' }
-  | { kind: 'close'; generation: number; chunk: number };
+  | { kind: 'close'; generation: number; chunk: number }
+  | { kind: 'flatten' };
 
 export interface ParsedClientId {
   key: string;
@@ -68,6 +72,7 @@ export function parseClientId(clientId: string): ParsedClientId | null {
   const key = rest.slice(0, cut);
   const leg = rest.slice(cut + 1);
   if (leg === 'e') return { key, leg: { kind: 'entry' } };
+  if (leg === 'f') return { key, leg: { kind: 'flatten' } };
   if (leg === 'L') return { key, leg: { kind: 'otoco', leg: 'list' } };
   if (leg === 'Lt') return { key, leg: { kind: 'otoco', leg: 'takeProfit' } };
   if (leg === 'Ls') return { key, leg: { kind: 'otoco', leg: 'stop' } };

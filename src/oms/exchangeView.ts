@@ -8,6 +8,9 @@ import { belongsTo, listIdOfLeg, parseClientId } from './clientIds';
 
 /** Reading a trade's orders off the exchange's answers. Pure helpers. */
 
+/** why a flatten order's fills closed the trade (its close reason says so) */
+export const FLATTEN_REASON = 'flattened at market on a portfolio HALT (flatten_on_halt)';
+
 export function entrySide(trade: Trade): OrderSide {
   return trade.direction === 'LONG' ? 'BUY' : 'SELL';
 }
@@ -132,6 +135,7 @@ export function exitEventForFill(trade: Trade, order: ExchangeOrder, fill: Excha
   if (!p) return null;
   const base = { eventId: fillEventId(order.clientOrderId, fill), tradeId: trade.id, price: fill.price, quantity: fill.quantity, fee: fill.feeQuote, at: fill.at };
   if (p.leg.kind === 'close') return { type: 'MANUAL_CLOSE', ...base };
+  if (p.leg.kind === 'flatten') return { type: 'MANUAL_CLOSE', ...base, reason: FLATTEN_REASON };
   if (p.leg.kind === 'oco' || p.leg.kind === 'otoco') {
     if (p.leg.leg === 'stop') return { type: 'STOP_FILLED', ...base };
     if (p.leg.leg === 'takeProfit') {

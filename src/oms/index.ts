@@ -8,5 +8,6 @@ export { OrderTracker, DEFAULT_TRACKING_INTERVAL_MS } from './trackOrders';
 export { reconcile, type ReconcileReport, type ReconcileOptions } from './reconcile';
 export { recoverTrade, type RecoveryResult, type RecoverOptions } from './recoverTrade';
 export { applyEvents } from './applyEvents';
+export { flattenPosition, type FlattenOutcome } from './flattenPosition';
 export * from './clientIds';
 export type { OmsContext, OmsResult, OmsOutcome, ProtectionSettings } from './types';

@@ -193,7 +193,7 @@ async function factsOf(
   if (how) events.push(entryEndedEvent(trade, entry.clientOrderId, how, 'entry order ended on the exchange', entry.updatedAt));
   const exits = history.filter((o) => {
     const p = parseClientId(o.clientOrderId);
-    return o.filled > 0 && !!p && (p.leg.kind === 'close' || ((p.leg.kind === 'oco' || p.leg.kind === 'otoco') && p.leg.leg !== 'list'));
+    return o.filled > 0 && !!p && (p.leg.kind === 'close' || p.leg.kind === 'flatten' || ((p.leg.kind === 'oco' || p.leg.kind === 'otoco') && p.leg.leg !== 'list'));
   });
   for (const o of exits) {
     for (const f of await gateway.fetchOrderFills(trade.symbol, o.exchangeOrderId)) {

@@ -30,7 +30,7 @@ export const strategist = proxyActivities<Pick<SymbolTraderActivities, 'askStrat
 });
 
 /** placing and cancelling orders: client ids make a retry adopt what an earlier attempt placed */
-export const orders = proxyActivities<Pick<SymbolTraderActivities, 'executeAiCommand' | 'cancelPendingOrder' | 'cancelProtection'>>({
+export const orders = proxyActivities<Pick<SymbolTraderActivities, 'executeAiCommand' | 'cancelPendingOrder' | 'cancelProtection' | 'flattenPosition'>>({
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },

@@ -13,6 +13,8 @@ import type { SymbolTraderState, TraderEnvelopeInput, TraderEnvelopeState } from
 
 /** patch: the risk envelope (entry expiry, cooldown, trades per day, portfolio slots, halts) */
 export const RISK_ENVELOPE_PATCH = 'risk-envelope';
+/** patch: flatten_on_halt, an ACTIVE position closed at market on a halt (the flattenPosition activity) */
+export const FLATTEN_ON_HALT_PATCH = 'flatten-on-halt';
 
 export interface EnvelopeOps {
   journal(kind: TradeLogKind, detail: string, trade?: Trade, action?: string): void;
@@ -114,7 +116,7 @@ export class TraderEnvelope {
     await this.#flushReleases();
   }
 
-  /** the portfolio HALTED: no PENDING entry stays; an ACTIVE position keeps its protection */
+  /** the portfolio HALTED: no PENDING entry stays; an ACTIVE position keeps its protection, or is flattened when asked */
   async handleHalts(): Promise<void> {
     for (let notice = this.#halts.shift(); notice; notice = this.#halts.shift()) {
       if (this.state.envelope) this.state.envelope.halt = notice;
@@ -123,12 +125,39 @@ export class TraderEnvelope {
         this.ops.journal('CONTROL', `portfolio HALTED (${notice.kind}): cancelling the PENDING entry; ${notice.reason}`, trade, 'PORTFOLIO_HALTED');
         const result = await this.ops.attempt('cancelling the PENDING entry on a halt', () => orders.cancelPendingOrder({ trade, reason: `portfolio HALTED (${notice!.kind})` }));
         if (result) await this.ops.adopt(result);
+        // an entry that filled (in part) before the cancel landed is a position: flattened too when asked
+        if (notice.flatten && this.state.trade?.status === 'ACTIVE' && patched(FLATTEN_ON_HALT_PATCH)) await this.#flatten(notice);
+      } else if (trade?.status === 'ACTIVE' && notice.flatten && patched(FLATTEN_ON_HALT_PATCH)) {
+        await this.#flatten(notice);
       } else if (trade?.status === 'ACTIVE') {
         this.ops.journal('CONTROL', `portfolio HALTED (${notice.kind}): the ACTIVE position keeps its stop ${trade.stopLossPrice} and targets ${trade.takeProfitPrices.join('/')}; ${notice.reason}`, trade, 'PORTFOLIO_HALTED');
       } else {
         this.ops.journal('CONTROL', `portfolio HALTED (${notice.kind}): no open trade; ${notice.reason}`, undefined, 'PORTFOLIO_HALTED');
       }
     }
+  }
+
+  /**
+   * flatten_on_halt: a working remainder of the entry is cancelled first (no new fill behind the
+   * close), then the OMS cancels the protection and closes the held quantity at market with one
+   * deterministic client id (src/oms/flattenPosition.ts says why in that order). Every order it
+   * touched becomes an ORDER row; the market fill closes the trade with the halt as its reason.
+   */
+  async #flatten(notice: HaltNotice): Promise<void> {
+    const reason = `portfolio HALTED (${notice.kind}): ${notice.reason}`;
+    const trade = this.state.trade!;
+    this.ops.journal('CONTROL', `${reason}; flatten_on_halt: closing the ACTIVE position at market`, trade, 'FLATTEN_ON_HALT');
+    if (trade.orders.some((o) => o.role === 'ENTRY' && o.status === 'OPEN')) {
+      const cancelled = await this.ops.attempt('cancelling the entry remainder before flattening', () => orders.cancelPendingOrder({ trade, reason }));
+      if (cancelled) await this.ops.adopt(cancelled);
+    }
+    const active = this.state.trade;
+    if (active?.status !== 'ACTIVE') return;
+    const result = await this.ops.attempt('flattening the position on a halt', () => orders.flattenPosition({ trade: active, reason }));
+    if (!result) return;
+    const detail = result.outcome === 'REJECTED' ? `REFUSED: ${result.rejection?.reason ?? 'by the exchange'}; the position keeps its protection` : result.outcome;
+    this.ops.journal(result.outcome === 'REJECTED' ? 'REJECTION' : 'ORDER', `flatten on halt ${detail}`, result.trade ?? active, 'FLATTEN_ON_HALT');
+    await this.ops.adopt(result);
   }
 
   #release(tradeId: string, reason: string): void {

@@ -70,7 +70,7 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
   activities(): SymbolTraderActivities & OrderMonitorActivities {
     const names = [
       'reconcileSymbol', 'fetchMarketData', 'askStrategist', 'executeAiCommand', 'ensureProtection',
-      'cancelPendingOrder', 'cancelProtection', 'watchOrders', 'appendTradeLog', 'trackOrders',
+      'cancelPendingOrder', 'cancelProtection', 'flattenPosition', 'watchOrders', 'appendTradeLog', 'trackOrders',
       'requestSlot', 'releaseSlot', 'readAccountEquity', 'listTraderHoldings',
     ] as const;
     return Object.fromEntries(names.map((n) => [n, (input: any) => this.#record(n, input)])) as any;
@@ -248,6 +248,16 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
   async cancelProtection(input: { trade: Trade; reason: string }): Promise<OmsResult> {
     const orders = input.trade.orders.map((o): OrderRef => (o.role !== 'ENTRY' && o.status === 'OPEN' ? { ...o, status: 'CANCELLED' } : o));
     return { outcome: 'EXECUTED', trade: { ...input.trade, orders }, events: [], alerts: [] };
+  }
+
+  /** the model's flatten: protection cancelled, the open quantity sold at the last price (one fill per trade) */
+  async flattenPosition(input: { trade: Trade; reason: string }): Promise<OmsResult> {
+    const { trade } = input;
+    const orders = trade.orders.map((o): OrderRef => (o.role !== 'ENTRY' && o.status === 'OPEN' ? { ...o, status: 'CANCELLED' } : o));
+    const open = openQuantity(trade);
+    if (!(open > 0)) return { outcome: 'NOTHING_TO_DO', trade: { ...trade, orders }, events: [], alerts: [] };
+    const event: TradeEvent = { type: 'MANUAL_CLOSE', eventId: `${trade.id}:flatten`, tradeId: trade.id, price: this.lastPrice, quantity: open, fee: FEE, at: this.#clock, reason: input.reason };
+    return { outcome: 'EXECUTED', trade: applyEvents({ ...trade, orders }, [event]), events: [event], alerts: [`market close of ${open} at ${this.lastPrice}`] };
   }
 
   async watchOrders(input: { trade: Trade }): Promise<void> {

@@ -106,7 +106,7 @@ describe('risk envelope keys', () => {
     assert.throws(() => parseConfig('symbols: [BTCUSDT]\nrisk:\n  max_symbol_exposure_percent: { ETHUSDT: 50 }\n'), /risk\.max_symbol_exposure_percent: .*can never be reached/);
     assert.throws(() => parseConfig('symbols: [BTCUSDT]\nrisk:\n  daily_loss_limit_percent: 0\n'), /risk\.daily_loss_limit_percent/);
     assert.throws(() => parseConfig('symbols: [BTCUSDT]\nrisk:\n  entry_timeout: soon\n'), /risk\.entry_timeout: .*not a duration/);
-    assert.throws(() => parseConfig('symbols: [BTCUSDT]\nrisk:\n  flatten_on_halt: true\n'), /risk\.flatten_on_halt: true is not supported yet/);
+    assert.equal(parseConfig('symbols: [BTCUSDT]\nrisk:\n  flatten_on_halt: true\n').risk.flatten_on_halt, true, 'flatten_on_halt is carried out');
   });
 });
 
