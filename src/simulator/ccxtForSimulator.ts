@@ -1,3 +1,4 @@
+import { Agent } from 'node:http';
 import ccxt from 'ccxt';
 
 /**
@@ -28,5 +29,35 @@ export function createCcxtForSimulator(
   for (const [key, value] of Object.entries(api)) {
     api[key] = base + new URL(value).pathname;
   }
+  return exchange;
+}
+
+/**
+ * A real ccxt pro (websocket) binance client pointed at the simulator: REST as above, and the
+ * WebSocket API (where spot's user-data stream lives: watchOrders, watchMyTrades, watchBalance)
+ * at the simulator's ws://.../ws-api/v3.
+ */
+export function createCcxtProForSimulator(
+  url: string,
+  apiKey?: string,
+  secret?: string,
+  extra: Record<string, unknown> = {},
+): InstanceType<typeof ccxt.pro.binance> {
+  const exchange = new ccxt.pro.binance({
+    apiKey,
+    secret,
+    enableRateLimit: false,
+    options: { defaultType: 'spot', fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false },
+    // ccxt opens a plain ws:// socket only through an http agent of its own
+    httpAgent: new Agent(),
+    ...extra,
+  });
+  const base = url.replace(/\/+$/, '');
+  const api = exchange.urls['api'] as Record<string, unknown>;
+  for (const [key, value] of Object.entries(api)) {
+    if (typeof value === 'string') api[key] = base + new URL(value).pathname;
+  }
+  const ws = api['ws'] as Record<string, unknown>;
+  ws['ws-api'] = { ...(ws['ws-api'] as Record<string, string>), spot: base.replace(/^http/, 'ws') + '/ws-api/v3' };
   return exchange;
 }

@@ -11,6 +11,7 @@ import { isOpen } from './orderRules';
 import { OrderStore } from './orderStore';
 import { placeOrder } from './placement';
 import type { SimAccount, SimOrder, SimOrderList, SimState } from './types';
+import { SILENT_SINK, type OrderChangeSink } from './userData';
 
 export type { EngineConfig, NewOco, NewOrder, NewOtoco, OcoLeg, OrderRef } from './engineTypes';
 export { isOpen } from './orderRules';
@@ -28,16 +29,18 @@ export class MatchingEngine {
     readonly state: SimState,
     cfg: EngineConfig,
     symbols: string[],
+    /** hears every order change (the user-data stream); silent by default */
+    sink: OrderChangeSink = SILENT_SINK,
   ) {
     const board = new MarketBoard(symbols);
     const ledger = new Ledger(state);
-    const store = new OrderStore(state);
+    const store = new OrderStore(state, sink);
     // fills tell the lists about leg activity; the lists are built after, so the hooks look them up late
     const fills = new Fills(state, cfg, board, ledger, {
       firstFill: (order, now) => lists.onLegActivity(order, now),
       filled: (order, now) => lists.onFilled(order, now),
-    });
-    const lists = new OrderLists(board, ledger, store, fills, cfg.log);
+    }, sink);
+    const lists = new OrderLists(board, ledger, store, fills, cfg.log, sink);
     this.parts = { state, board, ledger, store, fills, lists };
   }
 

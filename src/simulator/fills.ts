@@ -3,6 +3,7 @@ import type { Ledger } from './ledger';
 import type { MarketBoard } from './marketBoard';
 import { floorToStep, round8, type MarketSpec } from './markets';
 import type { SimOrder, SimState, SimTrade } from './types';
+import { SILENT_SINK, type OrderChangeSink } from './userData';
 
 /** What order lists must hear from fills: a leg came alive, or a working order filled completely. */
 export interface FillEvents {
@@ -24,6 +25,7 @@ export class Fills {
     private readonly board: MarketBoard,
     private readonly ledger: Ledger,
     private readonly events: FillEvents,
+    private readonly sink: OrderChangeSink = SILENT_SINK,
   ) {}
 
   /** How much an order may still take from its symbol's current candle. */
@@ -47,6 +49,7 @@ export class Fills {
     order.updateTime = now;
     this.taken.delete(order.orderId);
     this.ledger.releaseIfDone(order);
+    this.sink.order(order, status, now);
   }
 
   fill(order: SimOrder, qty: number, price: number, isMaker: boolean, now: number): void {
@@ -81,6 +84,7 @@ export class Fills {
       this.taken.delete(order.orderId);
       this.ledger.releaseIfDone(order);
     }
+    this.sink.order(order, 'TRADE', now, trade);
     if (firstFill) this.events.firstFill(order, now);
     if (order.status === 'FILLED') this.events.filled(order, now);
   }

@@ -8,6 +8,8 @@ import { FaultBook, faultBody } from './faults';
 import { createFeed } from './feed';
 import { claimState, loadState, mergeAccounts, saveState } from './persistence';
 import type { FaultSpec, SimulatorHandle, SimulatorOptions } from './types';
+import { UserDataFeed } from './userData';
+import { attachUserStream, USER_STREAM_PATH } from './userStream';
 
 export type { FaultSpec, PriceFeedSpec, SimulatorHandle, SimulatorOptions } from './types';
 export { FeedMismatch, feedIdentity } from './persistence';
@@ -24,10 +26,16 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   mergeAccounts(state, opts.accounts ?? []);
   const feed = await createFeed(opts.feed, state.clock > 0 && opts.feed.kind !== 'live' ? state.clock : undefined);
   const participation = opts.fillParticipation ?? 0.1;
-  const engine = new MatchingEngine(
+  // the user-data stream hears every order change the engine makes (userData.ts, userStream.ts)
+  const userData = new UserDataFeed(state, (symbol) => {
+    const spec = engine.spec(symbol);
+    return [spec.baseAsset, spec.quoteAsset];
+  });
+  const engine: MatchingEngine = new MatchingEngine(
     state,
     { feeRate: opts.feeRate ?? 0.001, feeAsset: opts.feeAsset ?? 'received', participation, log },
     feed.symbols,
+    userData,
   );
   for (const symbol of feed.symbols) {
     const n = feed.revealedCount(symbol);
@@ -137,6 +145,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   const address = server.address() as AddressInfo;
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  const stream = attachUserStream(server, userData, (k) => engine.account(k), log);
 
   // advances are serialized: a replay timer and a test never interleave candles
   let chain: Promise<void> = Promise.resolve();
@@ -200,6 +209,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   log(`simulator: listening on ${url}`);
   return {
     url,
+    userStreamUrl: `ws://${host}:${address.port}${USER_STREAM_PATH}`,
+    stream,
     advance,
     setPrice,
     now: () => feed.clock(),
@@ -212,6 +223,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       await chain;
       for (const t of held) clearTimeout(t);
       held.clear();
+      stream.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       feed.close();

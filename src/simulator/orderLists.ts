@@ -7,6 +7,7 @@ import type { MarketSpec } from './markets';
 import { isConditional, isOpen, perUnitLock } from './orderRules';
 import type { OrderFields, OrderStore } from './orderStore';
 import type { Side, SimOrder, SimOrderList } from './types';
+import { SILENT_SINK, type OrderChangeSink } from './userData';
 import { checkCapacity, checkClientIdFree, checkListClientIdFree, validateOcoLegs, validateShape } from './validation';
 
 /** Order lists: OCO pairs (one leg's activity expires the other) and OTOCO (a working order whose fill places an OCO). */
@@ -20,6 +21,7 @@ export class OrderLists {
     private readonly store: OrderStore,
     private readonly fills: Fills,
     private readonly log: (line: string) => void,
+    private readonly sink: OrderChangeSink = SILENT_SINK,
   ) {}
 
   placeOco(account: string, req: NewOco, now: number): SimOrderList {
@@ -37,6 +39,7 @@ export class OrderLists {
       o.lockId = lock.id;
       list.orderIds.push(o.orderId);
     }
+    this.sink.listPlaced(list, now);
     return list;
   }
 
@@ -74,6 +77,7 @@ export class OrderLists {
       o.workingTime = -1;
       list.orderIds.push(o.orderId);
     }
+    this.sink.listPlaced(list, now);
     if (w.type === 'LIMIT' && this.board.wouldTake(spec.symbol, w.side, w.price)) {
       const { bid, ask } = this.board.book(spec.symbol);
       this.fills.takeNow(working, w.side === 'BUY' ? ask : bid, now);
@@ -124,6 +128,7 @@ export class OrderLists {
         p.updateTime = now;
         p.workingTime = isConditional(p.type) ? -1 : now;
         this.activated.push(p);
+        this.sink.order(p, 'NEW', now);
       }
     } catch (err) {
       // Not enough of the received asset to back the pending pair (for example the fee was taken

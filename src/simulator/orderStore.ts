@@ -2,6 +2,7 @@ import type { ListRef, OrderRef } from './engineTypes';
 import type { MarketSpec } from './markets';
 import { hasLimitPrice, isConditional, isOpen } from './orderRules';
 import type { OrderType, Side, SimOrder, SimOrderList, SimState } from './types';
+import { SILENT_SINK, type OrderChangeSink } from './userData';
 
 export interface OrderFields {
   side: Side;
@@ -18,7 +19,10 @@ export interface OrderFields {
 
 /** The account's orders and order lists: creating them with exchange ids, and finding them again. */
 export class OrderStore {
-  constructor(private readonly state: SimState) {}
+  constructor(
+    private readonly state: SimState,
+    private readonly sink: OrderChangeSink = SILENT_SINK,
+  ) {}
 
   findOrder(account: string, symbol: string, ref: OrderRef): SimOrder | undefined {
     if (ref.orderId !== undefined) {
@@ -84,6 +88,7 @@ export class OrderStore {
       lockId: null,
     };
     this.state.orders.push(order);
+    this.sink.order(order, 'NEW', now);
     return order;
   }
 

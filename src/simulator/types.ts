@@ -1,4 +1,5 @@
 import type { Candle } from '../domain/market';
+import type { UserStreamControl } from './userStream';
 
 /** Where the simulator's prices come from. */
 export type PriceFeedSpec =
@@ -75,6 +76,10 @@ export interface SimulatorOptions {
 
 export interface SimulatorHandle {
   url: string;
+  /** the user-data stream (Binance's WebSocket API path), ws://host:port/ws-api/v3 */
+  userStreamUrl: string;
+  /** the stream's subscriptions and its faults (drop, delay, duplicate, terminate) */
+  stream: UserStreamControl;
   advance(candles?: number): Promise<void>;
   /** force a price now: a synthetic candle from the last price to `price` is matched (volume default: unbounded) */
   setPrice(symbol: string, price: number, volume?: number): Promise<void>;
