@@ -10,7 +10,7 @@ import {
 } from '../../src/exchange/ccxtClient';
 import { classifyExchangeError, ExchangeRejection, ExchangeUnavailable } from '../../src/exchange/errors';
 import { ExchangeGateway, gatewayFor } from '../../src/exchange/gateway';
-import { startHarness, API_KEY, API_SECRET, type Harness } from './oms-harness';
+import { startHarness, API_KEY, API_SECRET, type Harness } from '../support/omsHarness';
 
 const count = (h: Harness, method: string, path: string) =>
   h.sim.requests().filter((r) => r.method === method && r.path === path).length;

@@ -4,7 +4,7 @@ import { applyEvents, ensureProtection, executeAiCommand, OrderTracker } from '.
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { AiCommand } from '../../src/domain/commands';
 import type { Trade } from '../../src/domain/trade';
-import { ctxFor, insufficientBalanceFault, onBook, plan, restingStops, startHarness, sum, type Harness } from './oms-harness';
+import { ctxFor, insufficientBalanceFault, onBook, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
 
 const TRADE = 'T-BTCUSDT-000001';
 const cancel = (reason = 'entry no longer valid'): AiCommand => ({ action: 'CANCEL_ORDER', order_id: TRADE, reasoning: reason });

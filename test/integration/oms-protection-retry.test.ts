@@ -6,7 +6,7 @@ import { splitQuantity } from '../../src/domain/sizing';
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { TradeEvent } from '../../src/domain/events';
 import type { Trade } from '../../src/domain/trade';
-import { ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from './oms-harness';
+import { ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
 
 const TRADE = 'T-BTCUSDT-000001';
 const STEP = 0.00001; // BTCUSDT amount step on the simulator (and Binance)

@@ -7,7 +7,7 @@ import { applyEvents, ensureProtection, executeAiCommand, OrderTracker, reconcil
 import { entryClientId, otocoListClientId } from '../../src/oms/clientIds';
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { Trade } from '../../src/domain/trade';
-import { API_KEY, ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from './oms-harness';
+import { API_KEY, ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
 
 /**
  * Reconciliation must never strip a held position of its protection. The symbol workflow stops with

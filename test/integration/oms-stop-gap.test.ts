@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { applyEvents, ensureProtection, executeAiCommand, OrderTracker } from '../../src/oms';
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { Trade } from '../../src/domain/trade';
-import { ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from './oms-harness';
+import { ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
 
 /**
  * A price gap through the stop: the candle after the entry opens far below the stop (an outage, a

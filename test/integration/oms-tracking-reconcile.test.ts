@@ -4,7 +4,7 @@ import { applyEvents, ensureProtection, executeAiCommand, OrderTracker, reconcil
 import { entryClientId, ocoListClientId, stopLegId, takeProfitLegId } from '../../src/oms/clientIds';
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { Trade } from '../../src/domain/trade';
-import { ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from './oms-harness';
+import { ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
 
 const TRADE = 'T-BTCUSDT-000001';
 
