@@ -6,10 +6,10 @@ import { tradeIdFor } from '../../src/domain/newTrade';
 import { traderWorkflowId } from '../../src/contract/ids';
 import { cancelOrderSignal, orderEventSignal, stopSignal } from '../../src/contract/signals';
 import type { symbolTrader } from '../../src/workflows/symbolTrader';
-import { adjustTrade, cancelTrade, decision, doNothing, ExchangeModel, FEE, planLong } from '../support/temporalExchange';
+import { adjustTrade, cancelTrade, decision, doNothing, ExchangeModel, FEE, planLong, type Script } from '../support/temporalExchange';
 import { recordHistory } from '../support/temporalHistories';
 import { binaryPath, withWorker } from '../support/temporalEnv';
-import { cycleDone, INTERVAL, state, type Trader, traderSuite, transition } from '../support/traderHarness';
+import { cycleDone, fillEntry, INTERVAL, state, type Trader, traderSuite, transition, withPlannedTrader } from '../support/traderHarness';
 
 /**
  * symbolTrader on the time-skipping test server. The test plays the order monitor by signalling
@@ -24,13 +24,8 @@ async function tradeStatusAttribute(handle: Trader): Promise<unknown> {
 
 describe('symbolTrader', () => {
   test('PENDING -> ACTIVE -> CLOSED by the stop, reacting to each event at once', async () => {
-    const symbol = 'BTCUSDT';
-    const model = new ExchangeModel();
-    model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
-      const tradeId = tradeIdFor(symbol, 1);
+    await withPlannedTrader(suite, 'BTCUSDT', {}, async (run) => {
+      const { model, handle, tradeId } = run;
       let s = await state(handle);
       assert.equal(s.trade?.id, tradeId);
       assert.equal(s.trade?.status, 'PENDING');
@@ -38,8 +33,7 @@ describe('symbolTrader', () => {
       assert.equal(model.callsOf('reconcileSymbol').length, 1, 'reconciled once on start');
       assert.deepEqual(model.callsOf('watchOrders').map((i) => i.trade.status), ['PENDING'], 'the monitor learned the entry');
 
-      await handle.signal(orderEventSignal, [model.fillEntry(tradeId)]);
-      await transition(model, 'PENDING->ACTIVE');
+      await fillEntry(run);
       assert.deepEqual(model.callsOf('ensureProtection').map((i) => i.quantity), [1]);
       s = await state(handle);
       assert.equal(s.trade?.status, 'ACTIVE');
@@ -80,15 +74,9 @@ describe('symbolTrader', () => {
   });
 
   test('PENDING -> ACTIVE -> CLOSED by the targets, through a partial take-profit', async () => {
-    const symbol = 'ETHUSDT';
-    const model = new ExchangeModel();
-    model.script = (i) => (i.sequence === 1 ? planLong(symbol, [110, 120]) : doNothing());
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
-      const tradeId = tradeIdFor(symbol, 1);
-      await handle.signal(orderEventSignal, [model.fillEntry(tradeId)]);
-      await transition(model, 'PENDING->ACTIVE');
+    await withPlannedTrader(suite, 'ETHUSDT', { targets: [110, 120] }, async (run) => {
+      const { model, handle, tradeId } = run;
+      await fillEntry(run);
       const placed = (await state(handle)).trade!.orders.filter((o) => o.role === 'OCO');
       assert.deepEqual(placed.map((o) => [o.price, o.stopPrice, o.quantity]), [[110, 95, 0.5], [120, 95, 0.5]]);
 
@@ -110,13 +98,8 @@ describe('symbolTrader', () => {
   });
 
   test('an entry that fills as it is placed is protected and journaled, though the OMS already applied the fill', async () => {
-    const symbol = 'MATICUSDT';
-    const model = new ExchangeModel();
-    model.fillOnPlacement = true;
-    model.script = (i) => (i.sequence === 1 ? planLong(symbol, [110, 120]) : doNothing());
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
+    const setup = (model: ExchangeModel) => (model.fillOnPlacement = true);
+    await withPlannedTrader(suite, 'MATICUSDT', { targets: [110, 120], setup }, async ({ model, handle }) => {
       await transition(model, 'PENDING->ACTIVE');
       await model.until(() => model.callsOf('ensureProtection').length === 1, 'protected');
       assert.equal(model.callsOf('ensureProtection')[0].quantity, 1);
@@ -131,12 +114,9 @@ describe('symbolTrader', () => {
 
   test('the strategist cancels a PENDING entry on a later cycle', async () => {
     const symbol = 'SOLUSDT';
-    const model = new ExchangeModel();
     const tradeId = tradeIdFor(symbol, 1);
-    model.script = (i) => (i.sequence === 1 ? planLong(symbol) : i.sequence === 2 ? cancelTrade(tradeId) : doNothing());
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
+    const script: Script = (i) => (i.sequence === 1 ? planLong(symbol) : i.sequence === 2 ? cancelTrade(tradeId) : doNothing());
+    await withPlannedTrader(suite, symbol, { script }, async ({ model, handle }) => {
       await suite.env.sleep(INTERVAL);
       await cycleDone(model, 2);
       await transition(model, 'PENDING->CANCELLED');
@@ -153,13 +133,7 @@ describe('symbolTrader', () => {
   });
 
   test('cancelOrder by signal, also as a plain `temporal workflow signal` with or without input', async () => {
-    const symbol = 'XRPUSDT';
-    const model = new ExchangeModel();
-    model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
-
+    await withPlannedTrader(suite, 'XRPUSDT', {}, async ({ model, handle }) => {
       const cli = binaryPath('TEMPORAL_CLI_PATH', 'temporal');
       const signal = (...input: string[]) =>
         promisify(execFile)(cli, ['workflow', 'signal', '--address', suite.env.address, '--namespace', suite.env.namespace ?? 'default',
@@ -180,15 +154,9 @@ describe('symbolTrader', () => {
   });
 
   test('cancelOrder of an ACTIVE position is refused: the position keeps its protection', async () => {
-    const symbol = 'ADAUSDT';
-    const model = new ExchangeModel();
-    model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
-      const tradeId = tradeIdFor(symbol, 1);
-      await handle.signal(orderEventSignal, [model.fillEntry(tradeId)]);
-      await transition(model, 'PENDING->ACTIVE');
+    await withPlannedTrader(suite, 'ADAUSDT', {}, async (run) => {
+      const { model, handle } = run;
+      await fillEntry(run);
       await handle.signal(cancelOrderSignal, { reason: 'panic' });
       await model.until(() => model.hasRow((r) => r.kind === 'CONTROL' && r.detail.includes('is ACTIVE')), 'refusal journaled');
       assert.equal(model.callsOf('cancelPendingOrder').length, 0);
@@ -201,14 +169,11 @@ describe('symbolTrader', () => {
 
   test('ADJUST_TRADE moves the stop of an ACTIVE position', async () => {
     const symbol = 'BNBUSDT';
-    const model = new ExchangeModel();
     const tradeId = tradeIdFor(symbol, 1);
-    model.script = (i) => (i.sequence === 1 ? planLong(symbol) : i.sequence === 2 ? adjustTrade(tradeId, 100, [115]) : doNothing());
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
-      await handle.signal(orderEventSignal, [model.fillEntry(tradeId)]);
-      await transition(model, 'PENDING->ACTIVE');
+    const script: Script = (i) => (i.sequence === 1 ? planLong(symbol) : i.sequence === 2 ? adjustTrade(tradeId, 100, [115]) : doNothing());
+    await withPlannedTrader(suite, symbol, { script }, async (run) => {
+      const { model, handle } = run;
+      await fillEntry(run);
       await suite.env.sleep(INTERVAL);
       await cycleDone(model, 2);
       await model.until(() => model.hasRow((r) => r.action === 'PROTECTION_ADJUSTED'), 'adjustment journaled');
@@ -230,8 +195,7 @@ describe('symbolTrader', () => {
 
   test('a failing strategist costs one cycle, a refused answer is recorded, and the loop goes on', async () => {
     const symbol = 'DOGEUSDT';
-    const model = new ExchangeModel();
-    model.script = (i) => {
+    const script: Script = (i) => {
       if (i.sequence === 1) throw new Error('connection reset');
       if (i.sequence === 2) {
         return decision(
@@ -241,9 +205,7 @@ describe('symbolTrader', () => {
       }
       return planLong(symbol);
     };
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
+    await withPlannedTrader(suite, symbol, { script }, async ({ model, handle }) => {
       let s = await state(handle);
       assert.equal(s.lastDecision?.action, 'DO_NOTHING');
       assert.equal(s.lastDecision?.rejection?.code, 'STRATEGIST_FAILED');
@@ -268,12 +230,8 @@ describe('symbolTrader', () => {
 
   test('a cycle without market data asks nobody and the next cycle runs as usual', async () => {
     const symbol = 'UNIUSDT';
-    const model = new ExchangeModel();
-    model.script = () => planLong(symbol);
-    model.broken.add('fetchMarketData');
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
+    const setup = (model: ExchangeModel) => model.broken.add('fetchMarketData');
+    await withPlannedTrader(suite, symbol, { script: () => planLong(symbol), setup }, async ({ model, handle }) => {
       let s = await state(handle);
       assert.equal(s.lastDecision?.rejection?.code, 'MARKET_DATA_FAILED');
       assert.equal(model.callsOf('askStrategist').length, 0);
@@ -288,13 +246,7 @@ describe('symbolTrader', () => {
   });
 
   test('duplicate order events are applied once, in one batch or in several signals', async () => {
-    const symbol = 'LTCUSDT';
-    const model = new ExchangeModel();
-    model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
-      const tradeId = tradeIdFor(symbol, 1);
+    await withPlannedTrader(suite, 'LTCUSDT', {}, async ({ model, handle, tradeId }) => {
       const fill = model.fillEntry(tradeId, 0.4);
       // a hand-typed payload that is not an order event is dropped, the workflow carries on
       await handle.signal(orderEventSignal, [{ hello: 'world' } as any]);
@@ -315,10 +267,10 @@ describe('symbolTrader', () => {
 
   test('a fill during the strategist call is protected at once; the command it made stale is not carried out', async () => {
     const symbol = 'TRXUSDT';
-    const model = new ExchangeModel();
     const tradeId = tradeIdFor(symbol, 1);
     let handle!: Trader;
-    model.script = async (i) => {
+    let model!: ExchangeModel;
+    const script: Script = async (i) => {
       if (i.sequence === 1) return planLong(symbol);
       // the entry fills while the strategist is still thinking about cancelling it; the strategist
       // only answers once the position is protected (it would wait forever if protection waited for it)
@@ -326,9 +278,9 @@ describe('symbolTrader', () => {
       await model.until(() => model.callsOf('ensureProtection').length === 1, 'protection during the strategist call');
       return cancelTrade(tradeId);
     };
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
+    const setup = (m: ExchangeModel) => (model = m);
+    await withPlannedTrader(suite, symbol, { script, setup }, async (run) => {
+      handle = run.handle; // cycle 1 needs no handle; the strategist of cycle 2 signals through it
       await suite.env.sleep(INTERVAL);
       await cycleDone(model, 2);
       const s = await state(handle);
@@ -403,14 +355,9 @@ describe('symbolTrader', () => {
   });
 
   test('an activity that fails for good is recorded, the workflow lives on and reconciles at the next cycle', async () => {
-    const symbol = 'ATOMUSDT';
-    const model = new ExchangeModel();
-    model.script = (i) => (i.sequence === 1 ? planLong(symbol) : doNothing());
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, symbol);
-      await cycleDone(model, 1);
+    await withPlannedTrader(suite, 'ATOMUSDT', {}, async ({ model, handle, tradeId }) => {
       model.broken.add('ensureProtection');
-      await handle.signal(orderEventSignal, [model.fillEntry(tradeIdFor(symbol, 1))]);
+      await handle.signal(orderEventSignal, [model.fillEntry(tradeId)]);
       await model.until(() => model.hasRow((r) => r.kind === 'REJECTION' && r.action === 'ENSURE_PROTECTION'), 'failure journaled');
       let s = await state(handle);
       assert.equal(s.trade?.status, 'ACTIVE');
@@ -433,11 +380,7 @@ describe('symbolTrader', () => {
   });
 
   test('stop without cancelPending leaves the PENDING entry alone and says so', async () => {
-    const model = new ExchangeModel();
-    model.script = (i) => (i.sequence === 1 ? planLong(i.symbol) : doNothing());
-    await withWorker(suite.env, model.activities(), async (taskQueue) => {
-      const handle = await suite.startTrader(taskQueue, 'DOTUSDT');
-      await cycleDone(model, 1);
+    await withPlannedTrader(suite, 'DOTUSDT', {}, async ({ model, handle }) => {
       await handle.signal(stopSignal);
       const final = await handle.result();
       assert.equal(final.trade?.status, 'PENDING');

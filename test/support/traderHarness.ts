@@ -1,12 +1,13 @@
 import { after, before } from 'node:test';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { tradeIdFor } from '../../src/domain/newTrade';
 import { traderWorkflowId } from '../../src/contract/ids';
-import { stateQuery } from '../../src/contract/signals';
+import { orderEventSignal, stateQuery } from '../../src/contract/signals';
 import type { SymbolTraderInput, SymbolTraderState } from '../../src/contract/traderState';
 import type { symbolTrader } from '../../src/workflows/symbolTrader';
-import { timeSkippingEnv } from './temporalEnv';
-import type { ExchangeModel } from './temporalExchange';
+import { timeSkippingEnv, withWorker } from './temporalEnv';
+import { doNothing, ExchangeModel, planLong, type Script } from './temporalExchange';
 
 /**
  * What the symbolTrader workflow tests share: one time-skipping server per test file, traders
@@ -60,4 +61,48 @@ export function transition(model: ExchangeModel, action: string): Promise<void> 
 
 export function state(handle: Trader): Promise<SymbolTraderState> {
   return handle.query(stateQuery);
+}
+
+/** what a test gets from withPlannedTrader: the model, the started trader and its cycle-1 trade id */
+export interface PlannedTrader {
+  model: ExchangeModel;
+  handle: Trader;
+  taskQueue: string;
+  /** the id the trade planned in cycle 1 has (or would have) */
+  tradeId: string;
+}
+
+export interface PlannedTraderOptions {
+  /** the strategist's answers; default: a long plan (entry 100, stop 95) in cycle 1, nothing after */
+  script?: Script;
+  /** the default plan's targets */
+  targets?: number[];
+  /** anything the model must be set to before the trader starts (broken activities, fills on placement) */
+  setup?: (model: ExchangeModel) => void;
+}
+
+/**
+ * The prologue most trader tests share: a fresh exchange model, a worker on it, the trader for
+ * `symbol` started and its first cycle journaled; then `body` runs while the worker does.
+ */
+export async function withPlannedTrader(
+  suite: TraderSuite,
+  symbol: string,
+  options: PlannedTraderOptions,
+  body: (run: PlannedTrader) => Promise<void>,
+): Promise<void> {
+  const model = new ExchangeModel();
+  model.script = options.script ?? ((i) => (i.sequence === 1 ? planLong(symbol, options.targets) : doNothing()));
+  options.setup?.(model);
+  await withWorker(suite.env, model.activities(), async (taskQueue) => {
+    const handle = await suite.startTrader(taskQueue, symbol);
+    await cycleDone(model, 1);
+    await body({ model, handle, taskQueue, tradeId: tradeIdFor(symbol, 1) });
+  });
+}
+
+/** the cycle-1 entry fills in full (as the monitor would report it); resolves once PENDING->ACTIVE is journaled */
+export async function fillEntry({ model, handle, tradeId }: PlannedTrader): Promise<void> {
+  await handle.signal(orderEventSignal, [model.fillEntry(tradeId)]);
+  await transition(model, 'PENDING->ACTIVE');
 }
