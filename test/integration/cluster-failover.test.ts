@@ -1,28 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { otocoListClientId } from '../../src/oms/clientIds';
 import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
 import { monitorStateQuery } from '../../src/contract/signals';
 import { clusterSkip, completedBy, workerRunning } from '../support/clusterEnv';
-import {
-  armFault,
-  countRequests,
-  crashStackSuite,
-  enqueueLongPlan,
-  legKind,
-  ofTrade,
-  replayAndRecord,
-  requestReceived,
-  SYMBOL,
-  tick,
-  tradeLogAfterActive,
-  until,
-  workflowIdle,
-  type CrashStack,
-  type WorkerProcess,
-} from '../support/crashHarness';
-
-const AMOUNT_STEP = 0.00001; // BTCUSDT LOT_SIZE
+import { assertJournaledOnce, assertPlacedOnce, holdOtocoAnswer, untilActiveAndProtected } from '../support/crashChecks';
+import { armFault, countRequests, crashStackSuite, enqueueLongPlan, replayAndRecord, requestReceived, SYMBOL, tick, until, type CrashStack, type WorkerProcess } from '../support/crashHarness';
 
 /**
  * Issue 10, failover on the production cluster: the Temporal server on PostgreSQL
@@ -45,7 +27,7 @@ describe('failover on the cluster: two workers, one is killed mid-step', { skip:
     const s = suite.stack;
     assert.ok(s.cluster, 'on the cluster');
     const { entry } = await enqueueLongPlan(s, [1.04], 'pullback to support, one target');
-    armFault(s, { method: 'POST', path: '/api/v3/orderList/otoco', kind: 'timeout', execute: true, holdMs: 120_000 });
+    holdOtocoAnswer(s);
     // the journal has its own process (the one with the data volume); the two workers trade
     const journal = await s.startWorker({ DE_WORKER_ROLES: 'journal' });
     const trading = { DE_WORKER_ROLES: 'trading' };
@@ -63,12 +45,8 @@ describe('failover on the cluster: two workers, one is killed mid-step', { skip:
     assert.ok(survivor && survivor !== placing, 'one worker is left');
 
     const pending = await until(s, 'the surviving worker to finish executeAiCommand with a PENDING trade', () => s.state(), (st) => st.trade?.status === 'PENDING' && st.lastDecision?.outcome === 'EXECUTED');
-    const trade = pending.trade!;
     assert.deepEqual(await completedBy(trader, 'executeAiCommand'), [survivor.identity], 'the survivor finished the step the killed worker began');
-    assert.equal(pending.sequence, 1, 'the cycle was not run again');
-    assert.equal(s.llm.requests.length, 1, 'the strategist was asked once');
-    assert.equal(countRequests(s, 'POST', '/api/v3/orderList/otoco'), 1, 'the retry looked the plan up instead of sending it again');
-    assert.deepEqual((await s.exchange.allLists()).map((l) => [l.listClientOrderId, l.status]), [[otocoListClientId(trade.id), 'EXECUTING']], 'exactly one set of orders');
+    const trade = await assertPlacedOnce(s, pending);
     await until(s, 'the monitor to watch the trade', () => monitor.query(monitorStateQuery), (m) => trade.id in m.watched);
 
     // ---- kill 2: two workers again; the entry fills and the one reading the fill dies
@@ -82,23 +60,10 @@ describe('failover on the cluster: two workers, one is killed mid-step', { skip:
     await reading.kill();
     assert.equal(traders().length, 1, 'one worker is left');
 
-    const active = await until(s, 'the surviving worker to carry the fill to the trader (ACTIVE)', () => s.state(), (st) => st.trade?.status === 'ACTIVE');
-    await until(s, 'the trader to take in everything the fill set off', () => workflowIdle(trader), (idle) => idle);
-    const btc = await s.exchange.balance('BTC');
-    const held = active.trade!.entryFills.reduce((sum, f) => sum + f.quantity, 0);
-    const arrived = Math.floor(btc.total / AMOUNT_STEP + 1e-6) * AMOUNT_STEP;
-    assert.ok(held > 0 && Math.abs(held - arrived) < 1e-9, `no fill lost: the trade holds ${held} BTC, the account ${btc.total}`);
-    const protecting = ofTrade(await s.exchange.openOrders(), trade);
-    assert.deepEqual(protecting.map((o) => legKind(o.clientOrderId)).sort(), ['otoco:stop', 'otoco:takeProfit'], 'the filled quantity is protected');
-    for (const leg of protecting) assert.equal(leg.amount, held, `${leg.clientOrderId} covers the whole position`);
-    assert.equal((await s.exchange.allLists()).length, 1, 'still exactly one order list');
+    await untilActiveAndProtected(s, trader, trade, 'the surviving worker to carry the fill to the trader (ACTIVE)');
 
     // ---- one trade log across the workers: every step once, no row twice
-    const rows = await tradeLogAfterActive(s);
-    const count = (kind: string, action: string) => rows.filter((r) => r.kind === kind && r.action === action).length;
-    assert.equal(count('DECISION', 'PLAN_TRADE'), 1, 'one decision row');
-    assert.equal(count('ORDER', 'PLAN_TRADE'), 1, 'one order row for the plan');
-    assert.equal(count('TRANSITION', 'PENDING->ACTIVE'), 1, 'one transition row');
+    await assertJournaledOnce(s);
     const writers = new Set(await completedBy(trader, 'appendTradeLog'));
     assert.deepEqual([...writers], [journal.identity], 'every row was written by the one journal process, whichever worker traded');
 
