@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -12,7 +12,8 @@ import { serverPidFile, stackLockFile, type ServerRecord } from '../../src/local
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
 import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
 import { stateQuery } from '../../src/contract/signals';
-import { eventually, watch } from '../support/watchProcess';
+import { npmStarts, paperStackEnv } from '../support/npmStart';
+import { eventually } from '../support/watchProcess';
 
 /**
  * The dev stack heals itself, shown with real processes: a real `npm start` (src/devstack/start.ts)
@@ -43,19 +44,10 @@ describe('npm start heals its Temporal dev server', () => {
   let env: NodeJS.ProcessEnv;
   let address = '';
   let args: string[] = [];
-  const children: ChildProcess[] = [];
+  const runs = npmStarts(() => env);
   const stopped: number[] = [];
 
-  const start = (detached = false) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/devstack/start.ts', ...args], {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached,
-    });
-    children.push(child);
-    return { child, ...watch(child) };
-  };
+  const start = (detached = false) => runs.start(args, { detached });
 
   const cli = (cliArgs: string[]) =>
     new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve, reject) => {
@@ -92,20 +84,7 @@ describe('npm start heals its Temporal dev server', () => {
 
   before(async () => {
     address = `127.0.0.1:${await freePort()}`;
-    const simPort = await freePort();
-    const configFile = join(dir, 'trading_config.yaml');
-    writeFileSync(
-      configFile,
-      [
-        'symbols: [BTCUSDT]',
-        'cycle_interval: 3s',
-        `exchange: { mode: paper, simulator_url: "http://127.0.0.1:${simPort}" }`,
-        'strategist: { kind: rules }',
-        `trade_log: ${join(dir, 'trade_log.csv')}`,
-      ].join('\n'),
-    );
-    env = { ...process.env, TEMPORAL_ADDRESS: address, TRADING_CONFIG: configFile, DE_DATA_DIR: data, OPENAI_API_KEY: '' };
-    delete env.CANDLES_DIR;
+    env = paperStackEnv(dir, { address, simPort: await freePort(), symbols: '[BTCUSDT]', cycleInterval: '3s', strategist: 'rules' });
     args = ['--feed', 'candles', '--candles-dir', sharedCandlesDir(), '--ui-port', String(await freePort())];
   });
 
@@ -118,14 +97,7 @@ describe('npm start heals its Temporal dev server', () => {
         // gone
       }
     }
-    for (const c of children) {
-      if (c.exitCode !== null || c.signalCode !== null) continue;
-      const gone = new Promise((resolve) => c.once('exit', resolve));
-      c.kill('SIGTERM');
-      const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
-      await gone;
-      clearTimeout(timer);
-    }
+    await runs.stopAll();
   };
 
   after(async () => {

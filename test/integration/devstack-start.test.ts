@@ -1,17 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { parseConfig } from '../../src/config/load';
-import { refuseUnsafeMode, StartRefused, strategistSummary } from '../../src/devstack/start';
+import { refuseUnsafeMode, StartRefused, strategistSummary } from '../../src/devstack/startChecks';
 import { candleFilesFor, selectPriceFeed } from '../../src/devstack/priceFeed';
 import { freePort } from '../../src/devstack/freePort';
-import { PROJECT_ROOT, tryConnect } from '../../src/devstack/temporalServer';
+import { tryConnect } from '../../src/devstack/temporalServer';
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
-import { watch } from '../support/watchProcess';
+import { npmStarts, paperStackEnv } from '../support/npmStart';
 
 const candlesDir = sharedCandlesDir();
 const never = async () => false;
@@ -81,43 +80,17 @@ describe('npm start (src/devstack/start.ts) as a user runs it', () => {
   let env: NodeJS.ProcessEnv;
   let uiPort = 0;
   let address = '';
-  const children: ChildProcess[] = [];
-
-  const start = (args: string[] = []) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/devstack/start.ts', ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    return { child, ...watch(child) };
-  };
+  const runs = npmStarts(() => env);
+  const start = (args: string[] = []) => runs.start(args);
 
   before(async () => {
     address = `127.0.0.1:${await freePort()}`;
     uiPort = await freePort();
-    const simPort = await freePort();
-    const configFile = join(dir, 'trading_config.yaml');
-    writeFileSync(
-      configFile,
-      [
-        'symbols: [BTCUSDT, ETH/USDT]',
-        'cycle_interval: 1h',
-        `exchange: { mode: paper, simulator_url: "http://127.0.0.1:${simPort}" }`,
-        'strategist: { kind: llm }',
-        `trade_log: ${join(dir, 'trade_log.csv')}`,
-      ].join('\n'),
-    );
-    env = { ...process.env, TEMPORAL_ADDRESS: address, TRADING_CONFIG: configFile, DE_DATA_DIR: join(dir, 'data'), OPENAI_API_KEY: '' };
-    delete env.CANDLES_DIR;
+    env = paperStackEnv(dir, { address, simPort: await freePort(), symbols: '[BTCUSDT, ETH/USDT]', cycleInterval: '1h', strategist: 'llm' });
   });
 
   after(async () => {
-    // a graceful stop, so that a dev server started by a failed test does not outlive it
-    for (const c of children) {
-      if (c.exitCode !== null || c.signalCode !== null) continue;
-      const gone = new Promise((resolve) => c.once('exit', resolve));
-      c.kill('SIGTERM');
-      const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
-      await gone;
-      clearTimeout(timer);
-    }
+    await runs.stopAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
