@@ -1,0 +1,197 @@
+import { resolve } from 'node:path';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../config/load';
+import type { TradingConfig } from '../config/schema';
+import { closeSharedCcxt } from '../exchange/ccxtClient';
+import type { SimulatorHandle } from '../simulator';
+import { startTraders } from '../cli/traders';
+import { checkStrategistEndpoint } from '../strategist/createStrategist';
+import { buildActivityDeps, createWorker, type WorkerGroup } from '../worker';
+import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
+import { TASK_QUEUE } from '../contract/ids';
+import { dataDir } from '../localStack/stackFiles';
+import { superviseDevServer, type SupervisedServer } from './devServerSupervisor';
+import { settleLeftoverServer } from './leftoverServer';
+import { OutageLogger } from './outageLogger';
+import { startPaperExchange } from './paperExchange';
+import { selectPriceFeed, probeBinancePublic, type SelectedFeed } from './priceFeed';
+import { claimStack } from './stackLock';
+import { refuseUnsafeMode, strategistSummary } from './startChecks';
+import type { StartOptions } from './startOptions';
+import { DEFAULT_TEMPORAL_ADDRESS, ensureTemporalServer, tryConnect, type TemporalServerHandle } from './temporalServer';
+
+/**
+ * The stack `npm start` runs, in order: Temporal (an existing server or the supervised dev server
+ * with its Web UI), the paper exchange, the worker, one workflow per configured symbol; then the
+ * summary. Shutdown runs the other way round: worker, simulator, then the server.
+ */
+
+export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (opts.config) env.TRADING_CONFIG = opts.config;
+  const config = loadConfig();
+  refuseUnsafeMode(config, env);
+
+  const address = env.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS;
+  const namespace = env.TEMPORAL_NAMESPACE ?? 'default';
+  const dbFile = resolve(dataDir(env), 'temporal.db');
+
+  // We stop the worker ourselves, so shutdown runs in order: worker, simulator, then the server.
+  // The console is the trader's summary: the SDK's own chatter (bundling, state changes) only from
+  // WARN, and the core's native logs forwarded through the outage logger, which turns its stream of
+  // retry warnings during an outage into one line when the server is back.
+  let stopping = false;
+  const outage: OutageLogger = new OutageLogger(new DefaultLogger((env.DE_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'), {
+    print: (line) => console.log(line),
+    onUnannounced: () => {
+      void untilAnswers(address, () => !stopping && outage.inOutage).then((back) => {
+        const summary = back ? outage.end() : undefined;
+        if (summary) console.log(`Temporal server at ${address} answers again; ${summary}`);
+      });
+    },
+  });
+  Runtime.install({
+    shutdownSignals: [],
+    logger: outage,
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+  });
+  let worker: WorkerGroup | undefined;
+  let fatal: Error | undefined;
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      console.log(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping (the workflows stay durable and resume on the next start) ...`);
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step().catch((err) => console.error(`shutdown: ${(err as Error).message}`));
+  };
+
+  try {
+    const release = claimStack(dataDir(env), { address, namespace, dbFile });
+    cleanups.push(async () => release());
+    await settleLeftoverServer(dbFile);
+    let supervised: SupervisedServer | undefined;
+    const server: TemporalServerHandle = await ensureTemporalServer({
+      address,
+      namespace,
+      uiPort: opts.uiPort,
+      dbFile,
+      logFile: resolve(dataDir(env), 'temporal-server.log'),
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      installCli: true,
+      startServer: async (devOpts) => {
+        supervised = await superviseDevServer(devOpts, {
+          onDown: () => outage.begin(),
+          onBack: () => outage.end(),
+        });
+        return supervised;
+      },
+    });
+    void supervised?.gaveUp.then((err) => {
+      if (stopping) return;
+      fatal = err;
+      stopping = true;
+      console.error('Temporal dev server: giving up on it; stopping the stack');
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
+      // the worker drains against a server that is gone; do not let that hold the exit forever
+      setTimeout(() => process.exit(1), 30_000).unref();
+    });
+    cleanups.push(async () => {
+      await server.stop();
+      if (server.startedHere) console.log('Temporal dev server stopped');
+    });
+    if (stopping) return;
+
+    let sim: SimulatorHandle | undefined;
+    let feed: SelectedFeed | undefined;
+    if (config.exchange.mode === 'paper') {
+      feed = await selectPriceFeed({
+        symbols: config.symbols,
+        choice: opts.feed,
+        candlesDir: candlesDirFrom(opts, config, env),
+        probeLive: (url) => probeBinancePublic(url),
+      });
+      for (const w of feed.warnings) console.warn(`WARNING: ${w}`);
+      sim = await startPaperExchange(config, feed, opts, env);
+      cleanups.push(() => sim!.close());
+    }
+    if (stopping) return;
+
+    const strategist = strategistSummary(config, env);
+    const connection = await NativeConnection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const activityDeps = buildActivityDeps(config, { simulatorUrl: sim?.url, env, warn: () => undefined });
+    // the LLM endpoint, checked once now: a trader hears at start that it cannot be reached
+    const llmProblem = await checkStrategistEndpoint(activityDeps.strategist);
+    if (llmProblem) console.warn(`WARNING: ${llmProblem}`);
+    worker = await createWorker({ connection, namespace: server.namespace, activityDeps });
+    cleanups.push(() => closeSharedCcxt());
+    const started = worker;
+    const running = started.run();
+    // a worker that fails while we are still starting symbols is reported by `await running` below
+    running.catch(() => undefined);
+    if (stopping && started.getState() === 'RUNNING') started.shutdown();
+    cleanups.push(async () => {
+      if (started.getState() === 'RUNNING') started.shutdown();
+      await running.catch(() => undefined);
+    });
+
+    const client = new Client({ connection: server.connection, namespace: server.namespace });
+    const lines: string[] = [];
+    if (opts.symbols && !stopping) {
+      const { traders, monitor } = await startTraders(client, config, config.symbols);
+      for (const t of traders) lines.push(`  ${t.symbol.padEnd(10)} ${t.outcome} (workflow ${t.workflowId})`);
+      lines.push(`  order monitor: ${monitor}`);
+    }
+
+    console.log('');
+    console.log('Dynamic Executor is running');
+    console.log(`  mode:        ${config.exchange.mode}${config.exchange.mode === 'live' ? ' (REAL MONEY)' : ''}`);
+    console.log(`  Temporal:    ${server.address} (namespace ${server.namespace}, task queue ${TASK_QUEUE})`);
+    console.log(`  Web UI:      ${server.uiUrl ?? "the running server's own Web UI (dev server: http://localhost:8233)"}`);
+    if (feed && sim) console.log(`  prices:      ${feed.label}; paper exchange at ${sim.url}`);
+    console.log(`  strategist:  ${strategist.line}`);
+    if (strategist.warning) console.warn(`WARNING: ${strategist.warning}`);
+    console.log(`  trade log:   ${config.trade_log}`);
+    console.log(`  symbols (every ${everyText(config.cycle_interval)}):`);
+    for (const line of lines) console.log(line);
+    console.log('  CLI:         npm run cli -- status   (Ctrl-C here stops the stack; workflows resume next start)');
+    await running;
+    console.log('worker stopped');
+    if (fatal) throw fatal;
+  } finally {
+    await cleanup();
+  }
+}
+
+/** "every 20 s", "every 15 min", "every 4 h" */
+function everyText(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Number((ms / 3_600_000).toFixed(1))} h`;
+}
+
+/** Until the server at `address` answers again (a server we did not start: nobody tells us). */
+async function untilAnswers(address: string, stillWanted: () => boolean): Promise<boolean> {
+  while (stillWanted()) {
+    const connection = await tryConnect(address, 1_000);
+    if (connection) {
+      await connection.close().catch(() => undefined);
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return false;
+}
+
+function candlesDirFrom(opts: StartOptions, config: TradingConfig, env: NodeJS.ProcessEnv): string | undefined {
+  return opts.candlesDir ?? env.CANDLES_DIR ?? config.paper.candles_dir;
+}
