@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
+import { marketLimitsFrom } from '../activities/marketGuard';
+import { portfolioLimits, symbolEntryRules } from '../config/envelope';
 import { parseDuration, type TradingConfig } from '../config/schema';
 import { buyAndHoldBaseline, cashBaseline } from './baselines';
 import type { JournalRow } from './backtestJournal';
@@ -30,6 +32,12 @@ export interface BacktestOptions {
   /** strategist calls in flight at once, across symbols and strategists */
   concurrency: number;
   onCandle?: EngineHooks['onCandle'];
+  /** loud warnings for the terminal and the report (e.g. the window before a model's training cutoff) */
+  warnings?: string[];
+  /** --mask was given (report.json and the page say so) */
+  masked?: boolean;
+  /** recorded in report.json's params.extra (cache mode, budgets) */
+  extra?: Record<string, unknown>;
 }
 
 export async function runBacktest(opts: BacktestOptions): Promise<{ run: BacktestRun; rows: JournalRow[] }> {
@@ -60,6 +68,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<{ run: Backtes
     feeRate: config.paper.fee_rate,
     risk: config.risk,
     indicators: opts.indicators,
+    // the live risk envelope and stale-data guard, from the same config sections as a live run
+    envelope: { rules: symbolEntryRules(config.risk), portfolio: portfolioLimits(config.risk) },
+    marketData: marketLimitsFrom(config.market_data, config.cycle_interval),
   };
   const hooks: EngineHooks = { limit: (work) => limit(work), ...(opts.onCandle ? { onCandle: opts.onCandle } : {}) };
   const results = await Promise.all(opts.strategists.map((spec) => runStrategist(engine, spec, hooks)));
@@ -79,8 +90,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<{ run: Backtes
       startingBalances: balances,
       quoteCurrency,
       feeRate: config.paper.fee_rate,
-      masked: false,
+      masked: opts.masked ?? false,
       extra: {
+        ...opts.extra,
         config: opts.configPath,
         strategists: opts.strategists.map((s) => s.name),
         timeframes: config.timeframes,
@@ -92,7 +104,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<{ run: Backtes
     dataFiles: files,
     codeVersion: codeVersion(),
     strategists: [...results.map((r) => r.run), cashBaseline(baseline), buyAndHoldBaseline(baseline)],
-    warnings: [],
+    warnings: opts.warnings ?? [],
   };
   return { run, rows: results.flatMap((r) => r.rows) };
 }
