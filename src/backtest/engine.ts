@@ -3,12 +3,14 @@ import type { RiskConfig } from '../config/schema';
 import { parseDuration } from '../config/schema';
 import type { MarketDataLimits } from '../domain/marketDataGuard';
 import { FeedWatch } from '../marketdata/feedWatch';
+import type { LlmModelConfig } from '../config/schema';
 import type { CompletionUsage } from '../strategist/llmStrategist';
+import type { Prompt } from '../strategist/prompt';
 import { BacktestJournal, type JournalRow } from './backtestJournal';
 import { accountEquity, BacktestPortfolio, type BacktestEnvelopeOptions } from './envelope';
 import type { Candle } from '../domain/market';
 import { entryClientId, parseClientId } from '../oms';
-import type { Strategist } from '../strategist/strategist';
+import type { Strategist, StrategistRequest } from '../strategist/strategist';
 import { BacktestTrader, type PendingDecision } from './backtestTrader';
 import type { SymbolData } from './data';
 import { SimulatedExchange } from './exchange/simulatedExchange';
@@ -53,6 +55,8 @@ export interface StrategistSpec {
   usage?: () => LlmUsage;
   /** USD of one decision's tokens at the model's prices (null: no prices) */
   costOf?: (usage: CompletionUsage) => number | null;
+  /** LLM strategists: the model, its config entry (prices, training cutoff) and the prompt it would send */
+  llm?: { model: string; prices?: LlmModelConfig; promptFor: (request: StrategistRequest) => Prompt };
 }
 
 export interface EngineHooks {
@@ -76,6 +80,31 @@ export function windowOf(candles: readonly Candle[], from: number, to: number, p
   let end = start;
   while (end < candles.length && candles[end]!.timestamp + periodMs <= to) end++;
   return { start, end };
+}
+
+/**
+ * Before any strategist runs: how many decisions each strategist will make (every symbol at every
+ * decision point) and the request of the first one (for the LLM's token estimate).
+ */
+export function decisionPlan(opts: EngineOptions): { decisions: number; sampleRequest: () => StrategistRequest } {
+  const periodMs = parseDuration(opts.timeframes[0]!);
+  const step = Math.max(1, Math.round(opts.cycleIntervalMs / periodMs)) * opts.decideEvery;
+  const opens = new Set<number>();
+  for (const d of opts.data) {
+    const { start, end } = windowOf(d.decision, opts.from, opts.to, periodMs);
+    for (let i = Math.max(1, start); i < end; i++) opens.add(d.decision[i]!.timestamp);
+  }
+  const decisions = Math.floor(opens.size / step) * opts.data.length;
+  const sampleRequest = (): StrategistRequest => {
+    const d = opts.data[0]!;
+    const { start, end } = windowOf(d.decision, opts.from, opts.to, periodMs);
+    const revealed = Math.min(end, Math.max(1, start) + step);
+    const newest = d.decision[revealed - 1]!;
+    const view = new MarketView({ symbol: d.symbol, candles: d.decision, timeframes: opts.timeframes, indicators: opts.indicators ?? 'window', ...(opts.candleLimit ? { candleLimit: opts.candleLimit } : {}) });
+    const snapshot = view.snapshot(revealed, { symbol: d.symbol, last: newest.close, bid: newest.close, ask: newest.close, timestamp: newest.timestamp + periodMs - 1 });
+    return { symbol: d.symbol, trade: null, snapshot, context: { symbol: d.symbol, trade: null, lastPrice: snapshot.last, risk: opts.risk, marketType: 'spot', openTradesCount: 0 } };
+  };
+  return { decisions, sampleRequest };
 }
 
 export async function runStrategist(opts: EngineOptions, spec: StrategistSpec, hooks: EngineHooks = {}): Promise<StrategistResult> {

@@ -7,7 +7,7 @@ import { parseDuration, type TradingConfig } from '../config/schema';
 import { buyAndHoldBaseline, cashBaseline } from './baselines';
 import type { JournalRow } from './backtestJournal';
 import { BacktestInputError, loadBacktestData } from './data';
-import { runStrategist, windowOf, type EngineHooks, type StrategistSpec } from './engine';
+import { decisionPlan, runStrategist, windowOf, type EngineHooks, type StrategistSpec } from './engine';
 import type { IndicatorMode } from './marketView';
 import type { BacktestRun } from './runTypes';
 
@@ -38,6 +38,11 @@ export interface BacktestOptions {
   masked?: boolean;
   /** recorded in report.json's params.extra (cache mode, budgets) */
   extra?: Record<string, unknown>;
+  /**
+   * after the data is read, before the first decision: the number of decisions per strategist and
+   * the first decision's request (the CLI estimates LLM tokens and cost from it, and may refuse)
+   */
+  beforeRun?: (plan: ReturnType<typeof decisionPlan>) => void | Promise<void>;
 }
 
 export async function runBacktest(opts: BacktestOptions): Promise<{ run: BacktestRun; rows: JournalRow[] }> {
@@ -72,6 +77,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<{ run: Backtes
     envelope: { rules: symbolEntryRules(config.risk), portfolio: portfolioLimits(config.risk) },
     marketData: marketLimitsFrom(config.market_data, config.cycle_interval),
   };
+  await opts.beforeRun?.(decisionPlan(engine));
   const hooks: EngineHooks = { limit: (work) => limit(work), ...(opts.onCandle ? { onCandle: opts.onCandle } : {}) };
   const results = await Promise.all(opts.strategists.map((spec) => runStrategist(engine, spec, hooks)));
 
