@@ -42,7 +42,8 @@ export interface TraderOptions {
 export interface PendingDecision {
   sequence: number;
   decision: CycleDecision;
-  snapshot: MarketSnapshot;
+  /** null: the market data could not be built (the workflow's MARKET_DATA_FAILED cycle) */
+  snapshot: MarketSnapshot | null;
   stale: boolean;
 }
 
@@ -158,6 +159,11 @@ export class BacktestTrader {
     return { sequence, decision, snapshot, stale };
   }
 
+  /** the cycle's market data failed (e.g. no candle of a timeframe yet): recorded, nothing asked or done, as live */
+  marketDataFailed(sequence: number, err: unknown): PendingDecision {
+    return { sequence, decision: failedDecision('MARKET_DATA_FAILED', `market data unavailable: ${(err as Error).message}`), snapshot: null, stale: false };
+  }
+
   /** the second half: the decision journaled and carried out by the OMS, its result through the trader core */
   async act({ sequence, decision, snapshot, stale }: PendingDecision): Promise<DecisionRecord> {
     const state = this.state;
@@ -174,6 +180,11 @@ export class BacktestTrader {
     this.decisions.push(record);
 
     const command = decision.command;
+    if (!snapshot) {
+      recordDecision(state, this.journal, sequence, decision, 'NOT_EXECUTED');
+      record.outcome = 'NOT_EXECUTED';
+      return record;
+    }
     if (command.action === 'DO_NOTHING') {
       recordDecision(state, this.journal, sequence, decision, 'NOTHING_TO_DO');
       return record;

@@ -164,7 +164,12 @@ export async function runStrategist(opts: EngineOptions, spec: StrategistSpec, h
       for (const s of symbols) sequences.push(await s.trader.startCycle());
       const pending: PendingDecision[] = await Promise.all(
         symbols.map(async (s, i) => {
-          const snapshot = s.view.snapshot(s.next, await exchange.fetchTicker(s.d.symbol));
+          let snapshot;
+          try {
+            snapshot = s.view.snapshot(s.next, await exchange.fetchTicker(s.d.symbol));
+          } catch (err) {
+            return s.trader.marketDataFailed(sequences[i]!, err);
+          }
           return limit(() => s.trader.decide(sequences[i]!, snapshot, !moving.includes(s)));
         }),
       );
