@@ -10,8 +10,8 @@
  *   4. the parity window (64 cycles) through the real workflows on the time-skipping Temporal server.
  *   5. an LLM backtest of one month against a local OpenAI-compatible server answering after 200 ms:
  *      wall time with strategist calls in flight bounded at 1, 4 and 16 (8 LLM strategists x 2
- *      symbols, so 16 can be in flight). The answer cache is the report engineer's wrapper
- *      (src/backtest/llm): with it, the second run of the same month is the "with cache" figure.
+ *      symbols, so 16 can be in flight); then the same month twice through the answer cache
+ *      (src/backtest/llm, as `--strategist llm` uses it): an empty cache, then every answer cached.
  *
  * Figures print as a table and are written to bench/results/backtest.md.
  */
@@ -28,6 +28,7 @@ import { readCandleFile, sharedCandlesDir } from '../src/marketdata/candleFile';
 import { runBacktest } from '../src/backtest/runBacktest';
 import type { StrategistSpec } from '../src/backtest/engine';
 import { LlmStrategist } from '../src/strategist/llmStrategist';
+import { backtestLlmStrategist } from '../src/backtest/llm';
 import { runThroughTemporal } from '../test/support/parityHarness';
 import { ParityStrategist } from '../test/support/parityStrategist';
 import { timeSkippingEnv } from '../test/support/temporalEnv';
@@ -106,6 +107,23 @@ async function llmMonth(): Promise<void> {
       await runBacktest({ config, configPath: 'config/trading_config.yaml', candlesDir: CANDLES, symbols: ['BTCUSDT', 'ETHUSDT'], from, to, strategists, decideEvery: 1, matching: 'none', indicators: 'window', concurrency: inFlight });
       const seconds = (performance.now() - started) / 1000;
       rows.push([`LLM ${QUICK ? 'hour' : 'month'}, 8 strategists x 2 symbols, 200 ms answers, in flight <= ${inFlight}, no cache`, seconds.toFixed(2), ((llm.calls() - before) / seconds).toFixed(1), 'n/a', '']);
+    }
+    // the answer cache: the same month twice through the CLI's LLM strategist (a fresh cache, then all hits)
+    const cacheDir = mkdtempSync(join(tmpdir(), 'bt-bench-cache-'));
+    for (const pass of ['empty cache', 'every answer cached']) {
+      const strategists: StrategistSpec[] = Array.from({ length: 8 }, (_, i) => {
+        const { strategist } = backtestLlmStrategist({
+          llm: { baseUrl: llm.baseUrl, apiKey: 'sk-bench', model: `bench-${i + 1}`, temperature: 0, timeoutMs: 30_000, maxRetries: 0, maxPromptTokens: 4_000 },
+          cacheDir,
+          mode: 'normal',
+        });
+        return { name: `llm-${i + 1}`, kind: 'llm', strategist };
+      });
+      const before = llm.calls();
+      const started = performance.now();
+      await runBacktest({ config, configPath: 'config/trading_config.yaml', candlesDir: CANDLES, symbols: ['BTCUSDT', 'ETHUSDT'], from, to, strategists, decideEvery: 1, matching: 'none', indicators: 'window', concurrency: 4 });
+      const seconds = (performance.now() - started) / 1000;
+      rows.push([`LLM ${QUICK ? 'hour' : 'month'}, 8 strategists x 2 symbols, 200 ms answers, in flight <= 4, ${pass} (${llm.calls() - before} calls)`, seconds.toFixed(2), 'n/a', 'n/a', '']);
     }
   } finally {
     await llm.close();

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { tradeNotional, markToMarket } from '../domain/envelope/notional';
+import { tradeNotional, markToMarket, plannedEntryNotional } from '../domain/envelope/notional';
 import type { TraderReport } from '../domain/envelope/reconcileGrants';
 import type { SlotDecision } from '../domain/envelope/slots';
 import { tradeSequenceOf } from '../domain/newTrade';
@@ -59,9 +59,8 @@ export function portfolioActivities(deps: Pick<ActivityDeps, 'gateway' | 'secret
 
     async requestSlot(input: SlotDraft): Promise<SlotDecision> {
       return runStep('requestSlot', scrub, async () => {
-        // the OMS sizes an entry on the FREE quote balance (placeTradePlan): the same estimate here
         const free = (await deps.gateway.fetchBalance(splitSymbol(input.symbol).quote)).free;
-        const notional = (free * input.positionSizePercent) / 100;
+        const notional = plannedEntryNotional(free, input.positionSizePercent);
         return askForSlot(client(), start(), { tradeId: input.tradeId, symbol: input.symbol, sequence: input.sequence, notional });
       });
     },

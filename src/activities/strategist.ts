@@ -7,7 +7,7 @@ import type { ActivityDeps } from './deps';
 import { makeScrub, runStep } from './failures';
 import { withHeartbeat } from './heartbeat';
 import type { StrategistDecision } from '../contract/results';
-import { checkSnapshot, defaultMarketGuard } from './marketGuard';
+import { checkSnapshot, defaultMarketGuard, type MarketGuardDeps } from './marketGuard';
 
 /** the model's raw answer is kept for the journal and the Web UI, not whole essays */
 export const MAX_RAW_ANSWER = 2_000;
@@ -25,19 +25,26 @@ export function strategistActivities(deps: Pick<ActivityDeps, 'strategist' | 'ri
       return runStep('askStrategist', scrub, () =>
         withHeartbeat(async () => {
           // stale, frozen or inconsistent prices: no plan is made from them (and the LLM is not paid)
-          const market = checkSnapshot(guard, input.market);
-          if (!market.ok) {
-            return {
-              command: doNothing(`market data refused (${market.code}): ${market.reason}`),
-              source: deps.strategist.kind,
-              accepted: false,
-              rejection: { stage: 'market', code: market.code, reason: market.reason },
-            };
-          }
-          return strategistDecision(deps, input);
+          return marketRefusal(guard, input.market, deps.strategist.kind) ?? strategistDecision(deps, input);
         }, 2_000, { step: 'askStrategist', symbol: input.symbol, sequence: input.sequence }),
       );
     },
+  };
+}
+
+/**
+ * The stale-data guard's verdict as the cycle's decision: DO_NOTHING with the reason when the
+ * snapshot is refused, else null. The backtest guards its snapshots through this too, with the
+ * market clock as its wall clock.
+ */
+export function marketRefusal(guard: MarketGuardDeps, market: MarketSnapshot, source: StrategistDecision['source'], wallNow = Date.now()): StrategistDecision | null {
+  const verdict = checkSnapshot(guard, market, wallNow);
+  if (verdict.ok) return null;
+  return {
+    command: doNothing(`market data refused (${verdict.code}): ${verdict.reason}`),
+    source,
+    accepted: false,
+    rejection: { stage: 'market', code: verdict.code, reason: verdict.reason },
   };
 }
 
@@ -76,6 +83,8 @@ export async function strategistDecision(deps: Pick<ActivityDeps, 'strategist' |
   if (decision.rejection) out.rejection = { ...decision.rejection };
   if (decision.rawAnswer !== undefined) out.rawAnswer = trimAnswer(decision.rawAnswer);
   if (decision.usage) out.usage = { ...decision.usage };
+  // an answer from the backtest's answer cache (live never has one)
+  if (decision.cached) out.cached = true;
   return out;
 }
 

@@ -1,11 +1,12 @@
 import { omsSteps } from '../activities/omsSteps';
 import type { OmsResult } from '../domain/omsResult';
-import { strategistDecision } from '../activities/strategist';
+import { marketRefusal, strategistDecision } from '../activities/strategist';
+import type { MarketGuardDeps } from '../activities/marketGuard';
 import type { RiskConfig } from '../config/schema';
-import { isOpen, type Trade } from '../domain/trade';
+import { isOpen, openQuantity, type Trade } from '../domain/trade';
 import { OrderTracker } from '../oms';
 import type { MarketSnapshot } from '../strategist/marketSnapshot';
-import type { Strategist } from '../strategist/strategist';
+import { FatalStrategistError, type Strategist } from '../strategist/strategist';
 import { failedDecision, recordDecision, setOutcome, type CycleDecision } from '../workflows/decisions';
 import { describeOmsResult } from '../workflows/describe';
 import { SeenEvents } from '../workflows/seenEvents';
@@ -15,6 +16,9 @@ import { TradeKeeper } from '../workflows/tradeKeeper';
 import type { DecisionRecord } from './runTypes';
 import { BacktestJournal } from './backtestJournal';
 import type { SimulatedExchange } from './exchange/simulatedExchange';
+import { SymbolEnvelope, type BacktestPortfolio } from './envelope';
+import type { SymbolEntryRules } from '../domain/envelope/limits';
+import type { CompletionUsage } from '../strategist/llmStrategist';
 
 /**
  * One symbol of one strategist over history: the symbolTrader workflow's cycle (src/workflows/
@@ -23,12 +27,23 @@ import type { SimulatedExchange } from './exchange/simulatedExchange';
  * row, and the trader core (TradeKeeper) for the result and every order event, whose effects run
  * the OMS steps directly. Order events come from the OMS's OrderTracker after each matched candle,
  * as the order monitor would deliver them. Nothing here runs concurrently, so the workflow's
- * "trade changed while the strategist was thinking" and stop cases cannot arise.
+ * "trade changed while the strategist was thinking" and stop cases cannot arise. The market-data
+ * guard of askStrategist judges every snapshot (the market clock as its wall clock), and with an
+ * envelope the trader applies the live risk envelope (./envelope.ts) where TraderEnvelope does.
  */
+
+export interface TraderOptions {
+  guard: MarketGuardDeps;
+  /** the risk envelope; absent, the trader runs as a live one started without it */
+  envelope?: { rules: SymbolEntryRules; portfolio: BacktestPortfolio };
+  /** USD of one decision's tokens at the model's prices (null: no prices) */
+  costOf?: (usage: CompletionUsage) => number | null;
+}
 export interface PendingDecision {
   sequence: number;
   decision: CycleDecision;
-  snapshot: MarketSnapshot;
+  /** null: the market data could not be built (the workflow's MARKET_DATA_FAILED cycle) */
+  snapshot: MarketSnapshot | null;
   stale: boolean;
 }
 
@@ -41,6 +56,10 @@ export class BacktestTrader {
   readonly #keeper: TradeKeeper;
   readonly #tracker: OrderTracker;
   readonly #steps: ReturnType<typeof omsSteps>;
+  readonly #envelope: SymbolEnvelope | null;
+  /** realized PnL of the trades that ended, for the symbol's equity curve */
+  #settledPnl = 0;
+  readonly #settled = new Set<string>();
 
   constructor(
     readonly symbol: string,
@@ -48,6 +67,7 @@ export class BacktestTrader {
     private readonly strategist: Strategist,
     private readonly risk: RiskConfig,
     journalPrefix: string,
+    private readonly options: TraderOptions,
   ) {
     this.state = freshState({ symbol, cycleIntervalMs: 0, mode: 'backtest' });
     this.state.phase = 'WAITING';
@@ -69,6 +89,15 @@ export class BacktestTrader {
       cancelPendingOrder: (input) => this.#steps.cancelPendingOrder(input),
       cancelProtection: (input) => this.#steps.cancelProtection(input),
     });
+    const env = options.envelope;
+    this.#envelope = env
+      ? new SymbolEnvelope(symbol, env.rules, env.portfolio, exchange, {
+          journal,
+          cancelPending: async (trade, reason) => this.#keeper.adopt(await this.#steps.cancelPendingOrder({ trade, reason })),
+          trade: () => this.state.trade,
+          sequence: () => this.state.sequence,
+        })
+      : null;
   }
 
   openTrade(): Trade | null {
@@ -81,6 +110,35 @@ export class BacktestTrader {
     if (!trade) return;
     const events = await this.#tracker.trackOrders([trade]);
     if (events.length > 0) await this.#keeper.applyEvents(events);
+    if (this.#envelope) {
+      await this.#envelope.expireEntry(this.exchange.clock);
+      this.#envelope.settle(this.exchange.clock);
+    }
+  }
+
+  /** the portfolio HALTED: the PENDING entry is cancelled, an ACTIVE position keeps its protection */
+  async onHalt(halt: Parameters<SymbolEnvelope['onHalt']>[0]): Promise<void> {
+    if (!this.#envelope) return;
+    await this.#envelope.onHalt(halt);
+    this.#envelope.settle(this.exchange.clock);
+  }
+
+  /** a cycle's start, before its market data: its sequence number, and an entry past entry_timeout cancelled */
+  async startCycle(): Promise<number> {
+    this.state.lastCycleAt = this.exchange.clock;
+    const sequence = ++this.state.sequence;
+    await this.#envelope?.expireEntry(this.exchange.clock);
+    return sequence;
+  }
+
+  /** the symbol's own equity: its share of the start plus its realized PnL and its open position marked to `last` */
+  equity(share: number, last: number): number {
+    const t = this.openTrade();
+    if (!t) return share + this.#settledPnl;
+    let cash = 0;
+    for (const f of t.entryFills) cash -= f.quantity * f.price + f.fee;
+    for (const f of t.exitFills) cash += f.quantity * f.price - f.fee;
+    return share + this.#settledPnl + cash + openQuantity(t) * last;
   }
 
   /**
@@ -88,18 +146,22 @@ export class BacktestTrader {
    * returned: the sequence number and the strategist's validated command. Strategists of several
    * symbols may think at once; `act` then runs in a fixed symbol order (one account, sizing from its equity).
    */
-  async decide(snapshot: MarketSnapshot, stale: boolean): Promise<PendingDecision> {
-    const state = this.state;
-    state.lastCycleAt = this.exchange.clock;
-    const sequence = ++state.sequence;
-    state.lastPrice = { price: snapshot.last, at: snapshot.at };
+  async decide(sequence: number, snapshot: MarketSnapshot, stale: boolean): Promise<PendingDecision> {
+    this.state.lastPrice = { price: snapshot.last, at: snapshot.at };
     let decision: CycleDecision;
     try {
-      decision = await strategistDecision({ strategist: this.strategist, risk: this.risk }, { symbol: this.symbol, sequence, trade: this.openTrade(), market: snapshot });
+      const input = { symbol: this.symbol, sequence, trade: this.openTrade(), market: snapshot };
+      decision = marketRefusal(this.options.guard, snapshot, this.strategist.kind, this.exchange.clock) ?? (await strategistDecision({ strategist: this.strategist, risk: this.risk }, input));
     } catch (err) {
+      if (err instanceof FatalStrategistError) throw err;
       decision = failedDecision('STRATEGIST_FAILED', `the strategist failed: ${(err as Error).message}`);
     }
     return { sequence, decision, snapshot, stale };
+  }
+
+  /** the cycle's market data failed (e.g. no candle of a timeframe yet): recorded, nothing asked or done, as live */
+  marketDataFailed(sequence: number, err: unknown): PendingDecision {
+    return { sequence, decision: failedDecision('MARKET_DATA_FAILED', `market data unavailable: ${(err as Error).message}`), snapshot: null, stale: false };
   }
 
   /** the second half: the decision journaled and carried out by the OMS, its result through the trader core */
@@ -109,11 +171,33 @@ export class BacktestTrader {
     const record: DecisionRecord = { at, command: decision.command, accepted: decision.accepted, outcome: 'NOTHING_TO_DO' };
     if (decision.rejection) record.rejection = { ...decision.rejection };
     if (stale) record.stale = true;
+    if (decision.usage) {
+      record.tokens = { prompt: decision.usage.promptTokens, completion: decision.usage.completionTokens };
+      const cost = decision.cached ? 0 : this.options.costOf?.(decision.usage);
+      if (cost !== undefined && cost !== null) record.cost = cost;
+    }
+    if (decision.cached) record.cached = true;
     this.decisions.push(record);
 
     const command = decision.command;
+    if (!snapshot) {
+      recordDecision(state, this.journal, sequence, decision, 'NOT_EXECUTED');
+      record.outcome = 'NOT_EXECUTED';
+      return record;
+    }
     if (command.action === 'DO_NOTHING') {
       recordDecision(state, this.journal, sequence, decision, 'NOTHING_TO_DO');
+      return record;
+    }
+    const refusal = command.action === 'PLAN_TRADE' && this.#envelope ? await this.#envelope.admit(sequence, command, at) : null;
+    if (refusal) {
+      // the risk envelope's word is final: nothing reaches the exchange (as the symbolTrader workflow)
+      recordDecision(state, this.journal, sequence, decision, 'REJECTED', `${refusal.code}: ${refusal.reason}`);
+      this.journal.add('REJECTION', `${refusal.code}: ${refusal.reason}`, undefined, refusal.code);
+      record.accepted = false;
+      record.outcome = 'REJECTED';
+      record.rejection = { stage: 'envelope', code: refusal.code, reason: refusal.reason };
+      this.#envelope!.settle(at);
       return record;
     }
     recordDecision(state, this.journal, sequence, decision);
@@ -133,11 +217,17 @@ export class BacktestTrader {
     }
     this.journal.add(result.outcome === 'REJECTED' ? 'REJECTION' : 'ORDER', `${command.action} ${result.outcome}: ${detail}`, result.trade ?? state.trade ?? undefined, command.action);
     await this.#keeper.adopt(result);
+    this.#envelope?.settle(at);
     return record;
   }
 
   #setTrade(trade: Trade | null): void {
     this.state.trade = trade;
-    if (trade) this.trades.set(trade.id, trade);
+    if (!trade) return;
+    this.trades.set(trade.id, trade);
+    if ((trade.status === 'CLOSED' || trade.status === 'CANCELLED') && !this.#settled.has(trade.id)) {
+      this.#settled.add(trade.id);
+      this.#settledPnl += trade.realizedPnl ?? 0;
+    }
   }
 }

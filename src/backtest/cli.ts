@@ -7,7 +7,7 @@ import { canonicalSymbol } from '../domain/symbols';
 import { sharedCandlesDir } from '../marketdata/candleFile';
 import { tradesCsv } from './backtestJournal';
 import { BacktestInputError } from './data';
-import { BudgetError } from './llm';
+import { BudgetError, checkBudget, cutoffWarnings, DEFAULT_CACHE_DIR, estimateLlmRun, FatalStrategistError, formatEstimate } from './llm';
 import { BacktestProgress } from './progress';
 import { writeReport } from './report';
 import type { StrategistSpec } from './engine';
@@ -42,6 +42,9 @@ interface Flags {
   cacheOnly?: boolean;
   maxLlmCalls?: number;
   maxLlmCost?: number;
+  allowOverBudget?: boolean;
+  llmCache: string;
+  mask?: boolean;
 }
 
 export function backtestCommand(io: { out: (line: string) => void; err: (line: string) => void } = defaultIo()): Command {
@@ -64,6 +67,9 @@ export function backtestCommand(io: { out: (line: string) => void; err: (line: s
     .option('--cache-only', 'LLM: answer from the cache only; a miss fails the run')
     .option('--max-llm-calls <N>', 'LLM: refuse to make more real calls than this', (v) => positiveInt(v, '--max-llm-calls'))
     .option('--max-llm-cost <USD>', 'LLM: refuse to spend more than this (needs llm_models prices in the config)', (v) => money(v, '--max-llm-cost'))
+    .option('--allow-over-budget', 'LLM: start even when the estimate is over --max-llm-calls/--max-llm-cost (the limit still stops the run when reached; for mostly cached re-runs)')
+    .option('--llm-cache <DIR>', 'LLM: the answer cache folder', DEFAULT_CACHE_DIR)
+    .option('--mask', 'LLM: hide the symbol, the real dates and the price level from the model (prices rescaled; its commands scaled back before validation; see src/backtest/llm/README.md)')
     .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
     .action(async (flags: Flags) => {
       await backtest(flags, io);
@@ -82,8 +88,19 @@ async function backtest(flags: Flags, io: { out: (line: string) => void; err: (l
   const strategists: StrategistSpec[] = [];
   if (flags.cacheOnly && !flags.cache) throw new BacktestInputError('--cache-only and --no-cache contradict each other');
   const budget = { ...(flags.maxLlmCalls !== undefined ? { maxCalls: flags.maxLlmCalls } : {}), ...(flags.maxLlmCost !== undefined ? { maxCost: flags.maxLlmCost } : {}) };
-  const llmRun = { cacheMode: flags.cacheOnly ? ('cache-only' as const) : flags.cache ? ('normal' as const) : ('no-cache' as const), ...(Object.keys(budget).length ? { budget } : {}) };
+  const cacheMode = flags.cacheOnly ? ('cache-only' as const) : flags.cache ? ('normal' as const) : ('no-cache' as const);
+  const llmRun = {
+    cacheMode,
+    cacheDir: flags.llmCache,
+    ...(Object.keys(budget).length ? { budget } : {}),
+    ...(flags.mask ? { mask: { symbols: flags.symbols, from: flags.from } } : {}),
+  };
   for (const name of names) strategists.push(await loadStrategist(name, config, process.env, llmRun));
+  const llms = strategists.filter((s) => s.llm);
+  if (flags.mask && llms.length === 0) throw new BacktestInputError('--mask applies to LLM strategists only (--strategist llm)');
+  // look-ahead through the model's memory: loud, first, and again in the report
+  const warnings = llms.flatMap((s) => cutoffWarnings({ model: s.llm!.model, from: flags.from, to: flags.to, masked: flags.mask === true, ...(s.llm!.prices ? { prices: s.llm!.prices } : {}) }));
+  for (const w of warnings) io.err(`WARNING: ${w}`);
 
   const progress = new BacktestProgress(flags.progress && process.stderr.isTTY === true, strategists.map((s) => s.name), () =>
     strategists.reduce((n, s) => n + (s.usage?.().calls ?? 0), 0),
@@ -103,6 +120,17 @@ async function backtest(flags: Flags, io: { out: (line: string) => void; err: (l
       indicators: flags.indicators,
       concurrency: flags.concurrency,
       onCandle: (p) => progress.update(p),
+      warnings,
+      masked: flags.mask === true,
+      extra: { cacheMode, ...(llms.length ? { llmCache: flags.llmCache } : {}), ...(Object.keys(budget).length ? { budget } : {}) },
+      // before the first call: what the LLM run will ask and cost, and a refusal over the budget
+      beforeRun: (plan) => {
+        for (const s of llms) {
+          const estimate = estimateLlmRun({ model: s.llm!.model, decisions: plan.decisions, samplePrompt: s.llm!.promptFor(plan.sampleRequest()), mode: cacheMode, ...(s.llm!.prices ? { prices: s.llm!.prices } : {}) });
+          io.err(formatEstimate(estimate));
+          checkBudget(estimate, budget, { allowOverBudget: flags.allowOverBudget === true });
+        }
+      },
     });
   } finally {
     progress.stop();
@@ -194,6 +222,11 @@ export async function runBacktestCli(argv: readonly string[], io = defaultIo()):
     if (err instanceof BacktestInputError || err instanceof ConfigError || err instanceof BudgetError) {
       io.err(`backtest: ${err.message}`);
       return 2;
+    }
+    if (err instanceof FatalStrategistError) {
+      // the budget reached, or a cache-only miss: the run stops, nothing is written
+      io.err(`backtest stopped: ${err.message}`);
+      return 1;
     }
     io.err(`backtest failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     return 1;

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration } from '../config/schema';
 import type { Candle } from '../domain/market';
-import { readCandleFile } from '../marketdata/candleFile';
+import { candleTextSpan, parseCandleText } from '../marketdata/candleFile';
 import type { BacktestRun } from './runTypes';
 
 /**
@@ -73,20 +73,31 @@ function pick(opts: LoadOptions, symbol: string, tf: string, own: string[], file
   const spans: string[] = [];
   for (const name of matches) {
     const path = join(opts.dir, name);
-    const text = readFileSync(path);
-    const candles = readCandleFile(path);
-    const first = candles[0]!.timestamp;
-    const last = candles[candles.length - 1]!.timestamp;
+    const text = readText(path);
+    // the span from the first and last lines: only the file that covers the window is parsed
+    const span = candleTextSpan(text);
+    const candles = span ? null : parseCandleText(text, path);
+    const first = span?.first ?? candles![0]!.timestamp;
+    const last = span?.last ?? candles![candles!.length - 1]!.timestamp;
     spans.push(`${name}: ${iso(first)} .. ${iso(last + ms)}`);
     if (first <= opts.from && last + ms >= Math.min(opts.to, opts.from + ms)) {
       if (last + ms < opts.to && !required) continue; // finer data must cover the whole window
-      files.push({ path, sha256: createHash('sha256').update(text).digest('hex'), candles: candles.length, firstAt: first, lastAt: last });
-      return candles;
+      const parsed = candles ?? parseCandleText(text, path);
+      files.push({ path, sha256: createHash('sha256').update(text).digest('hex'), candles: parsed.length, firstAt: parsed[0]!.timestamp, lastAt: parsed[parsed.length - 1]!.timestamp });
+      return parsed;
     }
   }
   if (!required) return null;
   if (matches.length === 0) throw new BacktestInputError(`--candles ${opts.dir}: no ${tf} candles of ${symbol} (${symbol}-${tf}.csv)`);
   throw new BacktestInputError(`--from ${iso(opts.from)}: no ${tf} candle file of ${symbol} covers the window start (${spans.join('; ')})`);
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new BacktestInputError(`${path}: cannot read candle file (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
 }
 
 function iso(ms: number): string {

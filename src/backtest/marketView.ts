@@ -83,7 +83,7 @@ export class MarketView {
       while (end < revealed && Math.floor(all[end]!.timestamp / ms) * ms === bucket) end++;
       if (end === revealed && end < all.length && Math.floor(all[end]!.timestamp / ms) * ms === bucket) break; // not all of it revealed yet
       const candle = onTheWire(aggregate(all, t.fed, end, bucket));
-      quietly(() => t!.tracker.add(candle));
+      quietly(() => t!.tracker.feed(candle));
       t.recent.push(roundCandle(candle));
       t.lastClose = candle.close;
       if (t.recent.length > DEFAULT_RECENT_CANDLES) t.recent.shift();

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
+import { marketLimitsFrom } from '../activities/marketGuard';
+import { portfolioLimits, symbolEntryRules } from '../config/envelope';
 import { parseDuration, type TradingConfig } from '../config/schema';
 import { buyAndHoldBaseline, cashBaseline } from './baselines';
 import type { JournalRow } from './backtestJournal';
 import { BacktestInputError, loadBacktestData } from './data';
-import { runStrategist, windowOf, type EngineHooks, type StrategistSpec } from './engine';
+import { decisionPlan, runStrategist, windowOf, type EngineHooks, type StrategistSpec } from './engine';
 import type { IndicatorMode } from './marketView';
 import type { BacktestRun } from './runTypes';
 
@@ -30,6 +32,17 @@ export interface BacktestOptions {
   /** strategist calls in flight at once, across symbols and strategists */
   concurrency: number;
   onCandle?: EngineHooks['onCandle'];
+  /** loud warnings for the terminal and the report (e.g. the window before a model's training cutoff) */
+  warnings?: string[];
+  /** --mask was given (report.json and the page say so) */
+  masked?: boolean;
+  /** recorded in report.json's params.extra (cache mode, budgets) */
+  extra?: Record<string, unknown>;
+  /**
+   * after the data is read, before the first decision: the number of decisions per strategist and
+   * the first decision's request (the CLI estimates LLM tokens and cost from it, and may refuse)
+   */
+  beforeRun?: (plan: ReturnType<typeof decisionPlan>) => void | Promise<void>;
 }
 
 export async function runBacktest(opts: BacktestOptions): Promise<{ run: BacktestRun; rows: JournalRow[] }> {
@@ -45,6 +58,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<{ run: Backtes
   const empty = data.find((_, i) => windows[i]!.length === 0);
   if (empty) throw new BacktestInputError(`--from/--to: no ${decisionTimeframe} candle of ${empty.symbol} closes inside ${iso(opts.from)} .. ${iso(opts.to)}`);
 
+  // live closes ACTIVE positions at market on a halt with it; the backtest's envelope does not yet: refuse rather than ignore
+  if (config.risk.flatten_on_halt) throw new BacktestInputError(`${opts.configPath}: risk.flatten_on_halt: true is not carried out by the backtest yet (a halt keeps positions with their protection); set it to false for a backtest`);
   const balances = config.paper.starting_balances;
   const quoteCurrency = quoteOf(opts.symbols);
   const limit = pLimit(Math.max(1, opts.concurrency));
@@ -60,7 +75,11 @@ export async function runBacktest(opts: BacktestOptions): Promise<{ run: Backtes
     feeRate: config.paper.fee_rate,
     risk: config.risk,
     indicators: opts.indicators,
+    // the live risk envelope and stale-data guard, from the same config sections as a live run
+    envelope: { rules: symbolEntryRules(config.risk), portfolio: portfolioLimits(config.risk) },
+    marketData: marketLimitsFrom(config.market_data, config.cycle_interval),
   };
+  await opts.beforeRun?.(decisionPlan(engine));
   const hooks: EngineHooks = { limit: (work) => limit(work), ...(opts.onCandle ? { onCandle: opts.onCandle } : {}) };
   const results = await Promise.all(opts.strategists.map((spec) => runStrategist(engine, spec, hooks)));
 
@@ -79,8 +98,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<{ run: Backtes
       startingBalances: balances,
       quoteCurrency,
       feeRate: config.paper.fee_rate,
-      masked: false,
+      masked: opts.masked ?? false,
       extra: {
+        ...opts.extra,
         config: opts.configPath,
         strategists: opts.strategists.map((s) => s.name),
         timeframes: config.timeframes,
@@ -92,7 +112,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<{ run: Backtes
     dataFiles: files,
     codeVersion: codeVersion(),
     strategists: [...results.map((r) => r.run), cashBaseline(baseline), buyAndHoldBaseline(baseline)],
-    warnings: [],
+    warnings: opts.warnings ?? [],
   };
   return { run, rows: results.flatMap((r) => r.rows) };
 }

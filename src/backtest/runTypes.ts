@@ -45,6 +45,8 @@ export interface StrategistRun {
   /** portfolio equity (all symbols, one account), marked to market at every decision-timeframe close */
   equity: EquityPoint[];
   llm?: LlmUsage;
+  /** the risk envelope's kill switch: every halt of the run (absent when the envelope was off) */
+  halts?: Array<{ kind: string; reason: string; since: number }>;
 }
 
 export interface SymbolRun {
@@ -76,6 +78,8 @@ export interface DecisionRecord {
   /** decided on data that was stale (no new candle) */
   stale?: boolean;
   tokens?: { prompt: number; completion: number };
+  /** USD of this decision's tokens at the model's configured prices (0 when answered from the cache) */
+  cost?: number;
   cached?: boolean;
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TradingConfig } from '../config/schema';
-import { backtestLlmStrategist, type Budget, type CacheMode } from './llm';
+import { backtestLlmStrategist, costOf, type Budget, type CacheMode, type MaskOptions } from './llm';
 import { RulesStrategist } from '../strategist/rulesStrategist';
 import type { Strategist } from '../strategist/strategist';
 import { BacktestInputError } from './data';
@@ -33,6 +33,10 @@ export function parseStrategistList(text: string): string[] {
 export interface LlmRunOptions {
   cacheMode: CacheMode;
   budget?: Budget;
+  /** default data/llm-cache */
+  cacheDir?: string;
+  /** --mask: the run's symbols and window start */
+  mask?: MaskOptions;
 }
 
 export async function loadStrategist(name: string, config: TradingConfig, env: NodeJS.ProcessEnv, llmRun: LlmRunOptions = { cacheMode: 'normal' }): Promise<StrategistSpec> {
@@ -53,9 +57,18 @@ function llmSpec(config: TradingConfig, env: NodeJS.ProcessEnv, llmRun: LlmRunOp
     llm: { baseUrl: s.base_url, apiKey, model: s.model, temperature: s.temperature, timeoutMs: s.timeout, maxRetries: s.max_retries, maxPromptTokens: s.max_prompt_tokens },
     mode: llmRun.cacheMode,
     ...(llmRun.budget ? { budget: llmRun.budget } : {}),
+    ...(llmRun.cacheDir ? { cacheDir: llmRun.cacheDir } : {}),
+    ...(llmRun.mask ? { mask: llmRun.mask } : {}),
     ...(prices ? { prices } : {}),
   });
-  return { name: `llm ${s.model}`, kind: 'llm', strategist, usage: () => meter.toUsage() };
+  return {
+    name: `llm ${s.model}${llmRun.mask ? ' (masked)' : ''}`,
+    kind: 'llm',
+    strategist,
+    usage: () => meter.toUsage(),
+    costOf: (usage) => costOf(usage, prices),
+    llm: { model: s.model, ...(prices ? { prices } : {}), promptFor: (request) => strategist.promptFor(request) },
+  };
 }
 
 export async function loadCustomStrategist(path: string): Promise<Strategist> {

@@ -29,6 +29,8 @@ export interface StrategistDecision {
   rawAnswer?: string;
   /** the LLM call's token usage (the API's usage field), model and cost: on every decision that called the LLM */
   usage?: { model: string; promptTokens: number; completionTokens: number; totalTokens: number; cost?: number };
+  /** the answer came from a backtest's answer cache (no call was made); never set live */
+  cached?: boolean;
 }
 
 export interface ReconcileResult {

@@ -1,4 +1,5 @@
-import ccxt, { type Exchange } from 'ccxt';
+import ccxt from './ccxtLib';
+import { type Exchange } from 'ccxt';
 import type { ExchangeConfig, TradingMode } from '../config/schema';
 import { registerSecret } from './errors';
 

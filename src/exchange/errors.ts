@@ -1,4 +1,4 @@
-import ccxt from 'ccxt';
+import ccxt from './ccxtLib';
 
 /**
  * The error policy of the exchange layer, in one place.

@@ -1,4 +1,5 @@
-import ccxt, { type Exchange, type MarketInterface as Market } from 'ccxt';
+import ccxt from './ccxtLib';
+import { type Exchange, type MarketInterface as Market } from 'ccxt';
 import type { Candle, MarketLimits, PercentPriceBand, Ticker } from '../domain/market';
 import { canonicalSymbol, unifiedSymbol } from '../domain/symbols';
 import { ExchangeRejection, isOrderNotFound, scrubSecrets } from './errors';

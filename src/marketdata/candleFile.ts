@@ -14,6 +14,29 @@ export function readCandleFile(path: string): Candle[] {
   } catch (err) {
     throw new Error(`${path}: cannot read candle file (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
+  return parseCandleText(text, path);
+}
+
+/**
+ * The open times of a candle file's first and last rows, read from its first and last lines
+ * without parsing the rest (to choose among files before paying for one); null when the file
+ * does not look like a candle file (then parsing it says what is wrong).
+ */
+export function candleTextSpan(text: string): { first: number; last: number } | null {
+  const headerEnd = text.indexOf('\n');
+  if (headerEnd < 0) return null;
+  const header = text.slice(0, headerEnd).split(',').map((h) => h.trim());
+  const column = header.indexOf('timestamp_ms');
+  const firstLine = text.slice(headerEnd + 1, text.indexOf('\n', headerEnd + 1) >>> 0).trim();
+  const body = text.trimEnd();
+  const lastLine = body.slice(body.lastIndexOf('\n') + 1).trim();
+  const first = Number(firstLine.split(',')[column]);
+  const last = Number(lastLine.split(',')[column]);
+  return column >= 0 && Number.isFinite(first) && Number.isFinite(last) && firstLine !== '' ? { first, last } : null;
+}
+
+/** a candle file's text (as read from `path`, which errors name) as candles */
+export function parseCandleText(text: string, path: string): Candle[] {
   const rows = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
   const candles: Candle[] = [];
   let previous = -Infinity;

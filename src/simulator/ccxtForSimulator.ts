@@ -1,5 +1,9 @@
 import { Agent } from 'node:http';
-import ccxt from 'ccxt';
+import { createRequire } from 'node:module';
+import type ccxtModule from 'ccxt';
+
+// ccxt's CommonJS build, the one copy src/exchange/ccxtLib.ts loads (the same cached module; why: there)
+const ccxt = createRequire(import.meta.url)('ccxt') as typeof ccxtModule;
 
 /**
  * A real ccxt binance client pointed at the simulator. Every API base ccxt knows is rewritten to the

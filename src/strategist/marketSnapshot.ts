@@ -62,13 +62,22 @@ export class IndicatorTracker {
     return this.#count;
   }
 
+  /** one more candle, and the values after it */
   add(candle: Candle): IndicatorValues {
+    this.feed(candle);
+    return this.values();
+  }
+
+  /**
+   * One more candle without reading the values: reading them is the expensive part (each
+   * indicator still warming up throws and catches an error), so a window is fed whole and read once.
+   */
+  feed(candle: Candle): void {
     this.#rsi.add(candle.close);
     this.#ema20.add(candle.close);
     this.#ema50.add(candle.close);
     this.#atr.add({ high: candle.high, low: candle.low, close: candle.close });
     this.#count++;
-    return this.values();
   }
 
   values(): IndicatorValues {
@@ -83,7 +92,7 @@ export class IndicatorTracker {
 
 export function computeIndicators(candles: readonly Candle[]): IndicatorValues {
   const tracker = new IndicatorTracker();
-  for (const c of candles) tracker.add(c);
+  for (const c of candles) tracker.feed(c);
   return tracker.values();
 }
 

@@ -21,7 +21,7 @@ describe('npm run backtest', () => {
     const { code, out } = await cli('--help');
     assert.equal(code, 0);
     const help = out.join('\n');
-    for (const flag of ['--symbols', '--candles', '--from', '--to', '--strategist', '--config', '--out', '--decide-every', '--matching', '--indicators', '--concurrency', '--balance', '--fee-rate', '--no-progress']) {
+    for (const flag of ['--symbols', '--candles', '--from', '--to', '--strategist', '--config', '--out', '--decide-every', '--matching', '--indicators', '--concurrency', '--balance', '--fee-rate', '--no-progress', '--no-cache', '--cache-only', '--max-llm-calls', '--max-llm-cost', '--allow-over-budget', '--llm-cache', '--mask']) {
       assert.ok(help.includes(flag), `--help mentions ${flag}`);
     }
   });

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import ccxt from 'ccxt';
+import ccxt from '../../src/exchange/ccxtLib';
 import { createCcxtForSimulator } from '../../src/simulator/ccxtForSimulator';
 import { API_KEY, API_SECRET, simTestBed, type SimTestBed } from '../support/simulator';
 

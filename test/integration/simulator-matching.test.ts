@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import ccxt from 'ccxt';
+import ccxt from '../../src/exchange/ccxtLib';
 import { API_KEY, API_SECRET, simTestBed, writeCandles, type SimTestBed } from '../support/simulator';
 
 const SYMBOL = 'BTC/USDT';

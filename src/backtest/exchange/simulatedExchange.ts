@@ -1,4 +1,4 @@
-import ccxt from 'ccxt';
+import ccxt from '../../exchange/ccxtLib';
 import type { Candle, MarketLimits, Ticker } from '../../domain/market';
 import { canonicalSymbol } from '../../domain/symbols';
 import { classifyExchangeError, ExchangeRejection } from '../../exchange/errors';

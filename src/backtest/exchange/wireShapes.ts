@@ -1,4 +1,4 @@
-import ccxt from 'ccxt';
+import ccxt from '../../exchange/ccxtLib';
 import { canonicalSymbol } from '../../domain/symbols';
 import type { ExchangeFill, ExchangeOrder, ExchangeOrderList, ExchangeOrderStatus } from '../../exchange/types';
 import { BinanceError } from '../../simulator/errors';

@@ -31,6 +31,8 @@ export interface StrategistReport {
   symbols: SymbolReport[];
   decisions: DecisionMetrics;
   llm: { calls: number; cacheHits: number; promptTokens: number; completionTokens: number; cost: number | null } | null;
+  /** the risk envelope's halts (kill switch), when the envelope was on */
+  halts?: NonNullable<StrategistRun['halts']>;
 }
 
 export interface LeaderboardRow {
@@ -156,7 +158,7 @@ export function buildReport(run: BacktestRun, generatedAt: Date): Report {
       ),
     };
     const llm = s.llm || s.kind === 'llm' ? llmMetrics(s.llm, decisions) : null;
-    return { name: s.name, kind: s.kind, portfolio, symbols, decisions, llm };
+    return { name: s.name, kind: s.kind, portfolio, symbols, decisions, llm, ...(s.halts ? { halts: s.halts } : {}) };
   });
 
   const report: Report = {

@@ -16,6 +16,8 @@ export interface DecisionMetrics {
   /** tokens recorded on the decisions themselves (the API's usage field) */
   promptTokens: number;
   completionTokens: number;
+  /** USD recorded on the decisions (their tokens at the model's prices; cached answers cost 0) */
+  cost: number;
   cachedAnswers: number;
 }
 
@@ -28,6 +30,7 @@ export function decisionMetrics(decisions: readonly DecisionRecord[]): DecisionM
   let promptTokens = 0;
   let completionTokens = 0;
   let cachedAnswers = 0;
+  let cost = 0;
   for (const d of decisions) {
     byCommand[d.command.action] = (byCommand[d.command.action] ?? 0) + 1;
     if (d.accepted) accepted++;
@@ -40,6 +43,7 @@ export function decisionMetrics(decisions: readonly DecisionRecord[]): DecisionM
     if (d.cached) cachedAnswers++;
     promptTokens += d.tokens?.prompt ?? 0;
     completionTokens += d.tokens?.completion ?? 0;
+    cost += d.cost ?? 0;
   }
   return {
     decisions: decisions.length,
@@ -51,6 +55,7 @@ export function decisionMetrics(decisions: readonly DecisionRecord[]): DecisionM
     stale,
     promptTokens,
     completionTokens,
+    cost,
     cachedAnswers,
   };
 }
@@ -61,7 +66,7 @@ export function mergeDecisionMetrics(parts: readonly DecisionMetrics[]): Decisio
     return target;
   };
   const byCommand: Record<string, number> = Object.fromEntries(COMMAND_ACTIONS.map((a) => [a, 0]));
-  const total = (key: 'decisions' | 'accepted' | 'rejected' | 'stale' | 'promptTokens' | 'completionTokens' | 'cachedAnswers') =>
+  const total = (key: 'decisions' | 'accepted' | 'rejected' | 'stale' | 'promptTokens' | 'completionTokens' | 'cost' | 'cachedAnswers') =>
     parts.reduce((s, p) => s + p[key], 0);
   return {
     decisions: total('decisions'),
@@ -73,6 +78,7 @@ export function mergeDecisionMetrics(parts: readonly DecisionMetrics[]): Decisio
     stale: total('stale'),
     promptTokens: total('promptTokens'),
     completionTokens: total('completionTokens'),
+    cost: total('cost'),
     cachedAnswers: total('cachedAnswers'),
   };
 }

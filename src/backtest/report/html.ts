@@ -192,7 +192,8 @@ function decisionsBlock(s: StrategistReport, base: string): string {
 <tr><td>completion tokens</td><td>${fig(`${base}.llm.completionTokens`, s.llm.completionTokens, count)}</td></tr>
 <tr><td>cost (USD)</td><td>${fig(`${base}.llm.cost`, s.llm.cost, (x) => (x === null || x === undefined ? 'n/a' : x.toFixed(4)))}</td></tr>`
     : '';
-  return `<h3>Decisions</h3><table class="decisions"><tbody>
+  const halts = (s.halts ?? []).map((h) => `<tr><td>HALTED (${esc(h.kind)}) ${isoMinute(h.since)}</td><td>${esc(h.reason)}</td></tr>`).join('');
+  return `<h3>Decisions</h3><table class="decisions"><tbody>${halts}
 <tr><td>decisions</td><td>${fig(`${base}.decisions.decisions`, d.decisions, count)}</td></tr>${cmd}
 <tr><td>rejected</td><td>${fig(`${base}.decisions.rejected`, d.rejected, count)}</td></tr>${codes}
 <tr><td>stale data</td><td>${fig(`${base}.decisions.stale`, d.stale, count)}</td></tr>${llm}

@@ -11,6 +11,14 @@ export function tradeNotional(trade: Trade): number {
   return unfilled * trade.entryPrice + openQuantity(trade) * (averageEntryPrice(trade) ?? trade.entryPrice);
 }
 
+/**
+ * What a new trade will commit, asked before it is placed: the OMS sizes an entry on the FREE quote
+ * balance (placeTradePlan), so the slot is asked for that share of it.
+ */
+export function plannedEntryNotional(freeQuote: number, positionSizePercent: number): number {
+  return (freeQuote * positionSizePercent) / 100;
+}
+
 /** an account's value in its quote currency: every balance marked to its last price */
 export function markToMarket(balances: ReadonlyArray<{ asset: string; total: number }>, quote: string, lastPrices: ReadonlyMap<string, number>): { equity: number; unpriced: string[] } {
   let equity = 0;

@@ -1,4 +1,4 @@
-import ccxt from 'ccxt';
+import ccxt from '../ccxtLib';
 import type { OcoRequest, OrderSide, OtocoRequest } from '../types';
 import type { Raw } from './mapping';
 

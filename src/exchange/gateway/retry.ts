@@ -1,4 +1,5 @@
-import ccxt, { type Exchange } from 'ccxt';
+import ccxt from '../ccxtLib';
+import { type Exchange } from 'ccxt';
 import { classifyExchangeError, ExchangeRejection, ExchangeUnavailable, scrubbedError } from '../errors';
 
 export interface RetryPolicy {

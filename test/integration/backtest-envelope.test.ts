@@ -1,0 +1,148 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { StrategistSpec } from '../../src/backtest/engine';
+import { runBacktest } from '../../src/backtest/runBacktest';
+import type { DecisionRecord, StrategistRun } from '../../src/backtest/runTypes';
+import { parseConfig } from '../../src/config/load';
+import type { AiCommand } from '../../src/domain/commands';
+import { sharedCandlesDir } from '../../src/marketdata/candleFile';
+import type { Proposal, Strategist, StrategistRequest } from '../../src/strategist/strategist';
+
+/**
+ * The live risk envelope in the backtest, on two symbols of real candles: the portfolio's slots
+ * (max_open_trades across symbols), the kill switch (a daily-loss halt on the 19 May 2021 crash:
+ * PENDING entries cancelled, no entry until the next UTC day, then trading again) and the symbol
+ * rules (entry expiry, trades per day). The config goes through the same path as the CLI's
+ * (parseConfig -> runBacktest), and each limit is checked against its own arithmetic.
+ */
+
+const M15 = 15 * 60_000;
+const DAY = 86_400_000;
+
+/** wants a trade whenever it has none: a limit `below` % under the last price, stop 2 % under, target 3.5 % over */
+class AlwaysIn implements Strategist {
+  readonly kind = 'rules' as const;
+  readonly description = 'always in';
+  constructor(private readonly below: Record<string, number>, private readonly stopPct = 2, private readonly size = 10) {}
+  async propose({ symbol, trade, snapshot }: StrategistRequest): Promise<Proposal> {
+    if (trade) return { ok: true, source: 'rules', command: { action: 'DO_NOTHING', reasoning: 'holding' } };
+    const e = snapshot.last * (1 - (this.below[symbol] ?? 0) / 100);
+    const command: AiCommand = {
+      action: 'PLAN_TRADE',
+      trade_setup: { symbol, direction: 'LONG', entry_price: e, stop_loss_price: e * (1 - this.stopPct / 100), take_profit_prices: [e * (1 + (this.stopPct * 1.75) / 100)], position_size_percent: this.size },
+      reasoning: 'always in',
+    };
+    return { ok: true, source: 'rules', command };
+  }
+}
+
+async function run(yaml: string, strategist: Strategist, from: string, to: string) {
+  const config = parseConfig(`symbols: [BTCUSDT, ETHUSDT]\ntimeframes: [15m, 1h]\n${yaml}`);
+  const spec: StrategistSpec = { name: 'always-in', kind: 'custom', strategist };
+  const { run: r, rows } = await runBacktest({
+    config, configPath: 'test', candlesDir: sharedCandlesDir(), symbols: ['BTCUSDT', 'ETHUSDT'], from: Date.parse(from), to: Date.parse(to),
+    strategists: [spec], decideEvery: 1, matching: 'none', indicators: 'incremental', concurrency: 1,
+  });
+  return { s: r.strategists[0]!, rows };
+}
+
+const trades = (s: StrategistRun) => s.symbols.flatMap((x) => x.trades);
+const refusals = (s: StrategistRun, code: string): Array<DecisionRecord & { symbol: string }> =>
+  s.symbols.flatMap((x) => x.decisions.filter((d) => d.rejection?.code === code).map((d) => ({ ...d, symbol: x.symbol })));
+/** open from its creation until it ended (CLOSED or CANCELLED), else to the end */
+const openAt = (t: { createdAt: number; closedAt?: number }, at: number) => t.createdAt <= at && (t.closedAt === undefined || t.closedAt > at);
+
+describe('the live risk envelope in a backtest, two symbols on real candles', () => {
+  it('max_open_trades holds across symbols: a second trade waits until the first one ends', async () => {
+    const { s, rows } = await run('risk: { max_open_trades: 1 }\n', new AlwaysIn({}), '2021-03-01', '2021-03-04');
+    const all = trades(s);
+    assert.ok(new Set(all.map((t) => t.symbol)).size === 2, 'both symbols traded');
+    // never two open at once: at each trade's creation every other trade had ended
+    for (const t of all) for (const o of all) if (o !== t) assert.ok(!openAt(o, t.createdAt) || o.createdAt === t.createdAt && o.id === t.id, `${t.id} opened while ${o.id} was open`);
+    const refused = refusals(s, 'MAX_OPEN_TRADES');
+    assert.ok(refused.length > 20, `refusals: ${refused.length}`);
+    for (const d of refused) {
+      // each refusal: exactly the one slot was taken by the other symbol's open trade
+      const holders = all.filter((t) => openAt(t, d.at));
+      assert.equal(holders.length, 1, `${d.symbol} at ${new Date(d.at).toISOString()}`);
+      assert.notEqual(holders[0]!.symbol, d.symbol);
+      assert.equal(d.outcome, 'REJECTED');
+      assert.match(d.rejection!.reason, /1 of max_open_trades 1 slots are taken \(T-/);
+    }
+    // journaled as live: a REJECTION row with the code, nothing sent for a refused trade
+    assert.equal(rows.filter((r) => r.kind === 'REJECTION' && r.action === 'MAX_OPEN_TRADES').length, refused.length);
+    const ordered = new Set(s.symbols.flatMap((x) => x.orders.map((o) => o.tradeId)));
+    assert.deepEqual([...ordered].sort(), all.map((t) => t.id).sort());
+    assert.ok(rows.some((r) => r.symbol === 'PORTFOLIO' && r.action === 'SLOT_RELEASED'));
+  });
+
+  it('the daily loss limit halts on 19 May 2021: PENDING entries cancelled, no entry until the next UTC day, then trading again', async () => {
+    const limit = 1.5;
+    const { s, rows } = await run(
+      `risk: { max_entry_distance_percent: 10, max_stop_distance_percent: 20, max_target_distance_percent: 30, daily_loss_limit_percent: ${limit}, max_drawdown_percent: 50, max_position_size_percent: 25, max_total_exposure_percent: 60, max_trades_per_symbol_per_day: 20, cooldown_cycles: 0 }\n`,
+      // BTC buys at the market (it fills and falls); ETH bids 9.5 % under it (PENDING when the halt comes)
+      new AlwaysIn({ BTCUSDT: 0, ETHUSDT: 9.5 }, 4, 25),
+      '2021-05-19', '2021-05-21',
+    );
+    const halts = s.halts ?? [];
+    assert.ok(halts.some((h) => new Date(h.since).toISOString().startsWith('2021-05-19')), JSON.stringify(halts));
+    const all = trades(s);
+    const halted = refusals(s, 'PORTFOLIO_HALTED');
+    assert.ok(halted.length > 10);
+    for (const d of halted) assert.ok(halts.some((h) => d.at >= h.since && d.at < h.since - (h.since % DAY) + DAY), 'refused only while HALTED');
+    for (const halt of halts) {
+      assert.equal(halt.kind, 'DAILY_LOSS');
+      // the rule's arithmetic: the first reading of the UTC day is its start; the halt is the first reading at or past the limit
+      const dayStart = halt.since - (halt.since % DAY);
+      const day = s.equity.filter((p) => p.at >= dayStart && p.at < dayStart + DAY);
+      const start = day[0]!.equity;
+      const breach = day.find((p) => ((start - p.equity) / start) * 100 >= limit);
+      assert.equal(breach?.at, halt.since, 'halted at the first reading past the limit');
+      // no new trade while halted
+      const resumeAt = dayStart + DAY;
+      assert.ok(!all.some((t) => t.createdAt >= halt.since && t.createdAt < resumeAt), 'no trade created while HALTED');
+      assert.ok(halted.some((d) => d.at >= halt.since && d.at < resumeAt), 'PLAN_TRADEs refused as PORTFOLIO_HALTED');
+      // what was PENDING at the halt was cancelled right then; what was ACTIVE kept its protection and ended by it
+      for (const t of all.filter((x) => openAt(x, halt.since) && x.createdAt < halt.since)) {
+        if (t.entryFills.length === 0) {
+          assert.equal(t.status, 'CANCELLED');
+          assert.equal(t.closedAt, halt.since);
+          assert.ok(rows.some((r) => r.tradeId === t.id && r.action === 'PORTFOLIO_HALTED' && r.detail.startsWith('portfolio HALTED (DAILY_LOSS): cancelling the PENDING entry')));
+        } else {
+          assert.ok(t.status === 'ACTIVE' || t.exitFills.length > 0, `${t.id} kept its stop and targets`);
+        }
+      }
+      // the next UTC day: lifted, and trading again
+      if (resumeAt < Date.parse('2021-05-21')) {
+        assert.ok(rows.some((r) => r.symbol === 'PORTFOLIO' && r.action === 'RESUMED' && r.at === resumeAt));
+        assert.ok(all.some((t) => t.createdAt >= resumeAt), 'a trade the next day');
+      }
+    }
+    // the halt found ETH's entry PENDING and BTC's position ACTIVE
+    assert.ok(rows.some((r) => r.symbol === 'ETHUSDT' && r.action === 'PORTFOLIO_HALTED' && r.detail.includes('cancelling the PENDING entry')));
+    assert.ok(rows.some((r) => r.symbol === 'BTCUSDT' && r.action === 'PORTFOLIO_HALTED' && r.detail.includes('the ACTIVE position keeps its stop')));
+  });
+
+  it('entry expiry and trades per day: the engine cancels an entry after entry_timeout, and a fourth trade of the day is refused', async () => {
+    // entries 1.9 % under the market rarely fill: each waits out its timeout
+    const { s, rows } = await run('risk: { entry_timeout: 1h, max_trades_per_symbol_per_day: 3, max_open_trades: 2 }\n', new AlwaysIn({ BTCUSDT: 1.9, ETHUSDT: 1.9 }), '2021-03-01', '2021-03-03');
+    const expired = trades(s).filter((t) => t.status === 'CANCELLED');
+    assert.ok(expired.length >= 4);
+    for (const t of expired) {
+      assert.equal(t.closedAt! - t.createdAt, 3_600_000, `${t.id} cancelled exactly at its entry_timeout`);
+      assert.ok(rows.some((r) => r.tradeId === t.id && r.action === 'ENTRY_EXPIRED'));
+    }
+    for (const sym of s.symbols) {
+      const byDay = new Map<string, number>();
+      for (const t of sym.trades) byDay.set(new Date(t.createdAt).toISOString().slice(0, 10), (byDay.get(new Date(t.createdAt).toISOString().slice(0, 10)) ?? 0) + 1);
+      for (const [d, n] of byDay) assert.ok(n <= 3, `${sym.symbol} ${d}: ${n} trades`);
+      const refused = sym.decisions.filter((d) => d.rejection?.code === 'MAX_TRADES_PER_DAY');
+      assert.ok(refused.length > 0, `${sym.symbol}: the fourth of a day refused`);
+      for (const d of refused) {
+        // the decision at a candle close belongs to the day the close is in
+        assert.equal(byDay.get(new Date(d.at).toISOString().slice(0, 10)), 3, 'refused only once 3 were placed that day');
+      }
+    }
+    assert.ok(s.symbols.every((x) => x.decisions.length === (Date.parse('2021-03-03') - Date.parse('2021-03-01')) / M15));
+  });
+});
