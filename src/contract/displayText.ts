@@ -14,7 +14,8 @@ export function oneLineOf(text: string, max = 200): string {
  * bounded, and the characters that would format it or open HTML escaped, so it reads as written.
  */
 export function plainMarkdown(text: string, max = 300): string {
-  return oneLineOf(text, max).replace(/[\\`*_[\]<>|#~]/g, (c) => `\\${c}`);
+  // an underscore inside a word (PLAN_TRADE) formats nothing and stays as it is
+  return oneLineOf(text, max).replace(/[\\`*[\]<>|#~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `\\${c}`);
 }
 
 /** "12:45 UTC", with seconds when the time has any ("12:45:30 UTC") */
@@ -29,10 +30,10 @@ export function utcDateTime(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 10)} ${utcClock(epochMs)}`;
 }
 
-/** "every 20 s", "every 15 min", "every 4 h" */
+/** "every 20 s", "every 15 min", "every 1 h", "every 90 min" */
 export function cadenceText(ms: number): string {
   if (ms < 120_000) return `every ${Number((ms / 1000).toFixed(1))} s`;
-  if (ms < 7_200_000) return `every ${Number((ms / 60_000).toFixed(1))} min`;
+  if (ms < 3_600_000 || (ms < 7_200_000 && ms % 3_600_000 !== 0)) return `every ${Number((ms / 60_000).toFixed(1))} min`;
   return `every ${Number((ms / 3_600_000).toFixed(1))} h`;
 }
 

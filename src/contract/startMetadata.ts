@@ -37,7 +37,7 @@ export function traderStartMetadata(f: TraderFacts): StartMetadata {
       `- **Mode**: ${f.mode}${f.mode === 'live' ? ' (REAL MONEY)' : ''}`,
       `- **Strategist**: ${f.strategist}`,
       `- **Cadence**: ${cadenceText(f.cycleIntervalMs)} on ${f.timeframes.join('/')} candles`,
-      `- **List filter**: \`Symbol = "${f.symbol}"\`; the current details below show the trade now`,
+      `- **List filter**: \`Symbol = "${f.symbol}"\`; the current details show the trade now`,
     ].join('\n'),
   };
 }

@@ -157,8 +157,13 @@ export function firstReadingWaitSummary(tradeId: string): string {
   return line(`slot request ${tradeId}: wait for the first equity reading`);
 }
 
-/** filled quantity in words for a trade line (shared with the details card) */
+/**
+ * Filled quantity in words for a trade line (shared with the details card). A fill's quantity is
+ * what arrived (a BUY pays its fee in the coin), so "of" the order's quantity only while the entry
+ * order still works.
+ */
 export function filledWords(trade: Trade): string {
   const filled = filledQuantity(trade);
-  return filled >= trade.quantity ? `filled ${num(filled)}` : `filled ${num(filled)} of ${num(trade.quantity)}`;
+  const entryWorking = trade.orders.some((o) => o.role === 'ENTRY' && o.status === 'OPEN');
+  return entryWorking && filled < trade.quantity ? `filled ${num(filled)} of ${num(trade.quantity)}` : `filled ${num(filled)}`;
 }
