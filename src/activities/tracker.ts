@@ -5,6 +5,7 @@ import { OrderTracker } from '../oms';
 import { ORDER_MONITOR_WORKFLOW_ID } from '../contract/ids';
 import { ORDER_MONITOR_WORKFLOW_TYPE, type OrderMonitorWorkflow } from '../contract/monitorState';
 import { watchSignal } from '../contract/signals';
+import { monitorStartMetadata } from '../contract/startMetadata';
 import type { ActivityDeps } from './deps';
 import { makeScrub, runStep } from './failures';
 import { withHeartbeat } from './heartbeat';
@@ -53,6 +54,7 @@ export function trackerActivities(deps: Pick<ActivityDeps, 'gateway' | 'secrets'
           workflowId: ORDER_MONITOR_WORKFLOW_ID,
           taskQueue: context.info.taskQueue,
           args: [deps.orderMonitor ?? {}],
+          ...monitorStartMetadata(deps.orderMonitor),
           signal: watchSignal,
           signalArgs: [input.trade],
         });

@@ -15,6 +15,7 @@ import { portfolioLimits, symbolEntryRules } from '../config/envelope';
 import type { PortfolioInput } from '../contract/portfolioState';
 import { CliError, EXIT_USAGE } from './errors';
 import { startPortfolio } from '../portfolioClient';
+import { monitorStartMetadata, strategistWords, traderStartMetadata } from '../contract/startMetadata';
 
 /**
  * Starting and finding symbol workflows: shared by the CLI (`start`, `list`, ...) and `npm start`.
@@ -65,6 +66,14 @@ export async function startTrader(client: Client, config: TradingConfig, symbol:
       args: [symbolTraderInput(config, symbol)],
       // a running trader is never replaced: the default conflict policy fails, and we re-attach
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      // the Web UI's summary and details of the run: symbol, mode, strategist, cadence
+      ...traderStartMetadata({
+        symbol,
+        mode: config.exchange.mode,
+        strategist: strategistWords(config.strategist),
+        cycleIntervalMs: config.cycle_interval,
+        timeframes: config.timeframes,
+      }),
       typedSearchAttributes: [
         { key: SymbolKey, value: symbol },
         { key: TradingModeKey, value: config.exchange.mode },
@@ -91,6 +100,7 @@ export async function startOrderMonitor(client: Client, input: OrderMonitorInput
       workflowId: ORDER_MONITOR_WORKFLOW_ID,
       args: [input],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      ...monitorStartMetadata(input),
     });
     return 'started';
   } catch (err) {

@@ -10,8 +10,11 @@ export interface OrderMonitorState {
   lastError: string | null;
 }
 
+/** how often the monitor reads order status unless its input says otherwise, ms */
+export const DEFAULT_MONITOR_INTERVAL_MS = 2_000;
+
 export interface OrderMonitorInput {
-  /** how often order status is read, ms (default 2000) */
+  /** how often order status is read, ms (default DEFAULT_MONITOR_INTERVAL_MS) */
   intervalMs?: number;
   /** continue-as-new after this many polls in one run (default 300) */
   maxPollsPerRun?: number;

@@ -44,7 +44,13 @@ export interface SymbolTraderState {
   lastCycleAt: number | null;
   lastDecision: DecisionSummary | null;
   /** the market's last price as the latest cycle's market data showed it (for unrealized PnL) */
-  lastPrice?: { price: number; /** market time, epoch ms */ at: number };
+  lastPrice?: {
+    price: number;
+    /** market time, epoch ms */
+    at: number;
+    /** the snapshot's timeframes (for the timeline's summary of the next market data step) */
+    timeframes?: string[];
+  };
   /** order event ids already applied (bounded, most recent last); survives continue-as-new */
   seenEventIds: string[];
   /** next trade log row number; row ids are `<workflowId>:<firstExecutionRunId>:<n>` */

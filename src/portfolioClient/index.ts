@@ -4,6 +4,7 @@ import { PORTFOLIO_WORKFLOW_ID, TASK_QUEUE } from '../contract/ids';
 import { releaseSlotUpdate, requestSlotUpdate } from '../contract/portfolioApi';
 import type { PortfolioInput, PortfolioState } from '../contract/portfolioState';
 import { PortfolioStatusKey } from '../contract/searchAttributes';
+import { portfolioStartMetadata } from '../contract/startMetadata';
 
 /**
  * Talking to the portfolio workflow from outside a workflow (activities, the CLI). Asking for a
@@ -22,6 +23,7 @@ export async function startPortfolio(client: Client, input: PortfolioInput, task
       args: [input],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       typedSearchAttributes: [{ key: PortfolioStatusKey, value: 'ACTIVE' }],
+      ...portfolioStartMetadata(input),
     });
     return 'started';
   } catch (err) {

@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { SymbolTraderActivities } from '../activities';
 import { journalTaskQueue } from '../contract/ids';
 
@@ -61,7 +61,7 @@ export const bookkeeping = proxyActivities<Pick<SymbolTraderActivities, 'watchOr
  * serves. Waiting for that process is bounded: while it is down the rows stay in the workflow and
  * the next flush carries them, so trading never waits long on the journal.
  */
-export function journal(): Pick<SymbolTraderActivities, 'appendTradeLog'> {
+export function journal(): ActivityInterfaceFor<Pick<SymbolTraderActivities, 'appendTradeLog'>> {
   return proxyActivities<Pick<SymbolTraderActivities, 'appendTradeLog'>>({
     taskQueue: journalTaskQueue(workflowInfo().taskQueue),
     scheduleToStartTimeout: '10 seconds',

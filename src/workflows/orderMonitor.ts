@@ -1,11 +1,13 @@
-import { ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { OrderMonitorActivities } from '../activities';
 import type { TradeEvent } from '../domain/events';
 import { HEARTBEAT_TIMEOUT } from './activities';
 import type { Trade } from '../domain/trade';
 import { traderWorkflowId } from '../contract/ids';
-import type { OrderMonitorInput, OrderMonitorState, OrderMonitorWorkflow } from '../contract/monitorState';
+import { DEFAULT_MONITOR_INTERVAL_MS, type OrderMonitorInput, type OrderMonitorState, type OrderMonitorWorkflow } from '../contract/monitorState';
 import { monitorStateQuery, orderEventSignal, unwatchSignal, watchSignal } from '../contract/signals';
+import { pollTimerSummary, trackOrdersSummary } from './summaries';
+import { monitorDetails } from './traderDetails';
 
 /** reading order status is idempotent; a failed poll is simply tried again at the next interval */
 const { trackOrders } = proxyActivities<OrderMonitorActivities>({
@@ -15,7 +17,7 @@ const { trackOrders } = proxyActivities<OrderMonitorActivities>({
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
 
-export const DEFAULT_MONITOR_INTERVAL_MS = 2_000;
+export { DEFAULT_MONITOR_INTERVAL_MS };
 export const DEFAULT_MAX_POLLS_PER_RUN = 300;
 const MIN_MONITOR_INTERVAL_MS = 10;
 /** patch: a poll's signals to the symbol workflows go out together */
@@ -46,28 +48,35 @@ export async function orderMonitor(input: OrderMonitorInput = {}): Promise<void>
     if (!trade?.id) return;
     if (trade.status === 'PENDING' || trade.status === 'ACTIVE') state.watched[trade.id] = trade;
     else forget(trade.id);
+    showDetails();
   });
-  setHandler(unwatchSignal, (tradeId) => forget(tradeId));
+  setHandler(unwatchSignal, (tradeId) => {
+    forget(tradeId);
+    showDetails();
+  });
   setHandler(monitorStateQuery, () => state);
+  showDetails();
 
   for (let polls = 0; polls < maxPolls && !workflowInfo().continueAsNewSuggested; polls++) {
     // With nothing to watch the monitor sleeps without a timer: its history stays still.
     await condition(() => watchedTrades().length > 0);
-    await sleep(intervalMs);
+    await sleep(intervalMs, { summary: pollTimerSummary(intervalMs, watchedTrades().length) });
     const trades = watchedTrades();
     if (trades.length === 0) continue;
 
     let events: TradeEvent[];
     try {
-      events = await trackOrders({ trades });
+      events = await trackOrders.executeWithOptions({ summary: trackOrdersSummary(trades) }, [{ trades }]);
       state.lastError = null;
     } catch (err) {
       state.lastError = err instanceof Error ? err.message : String(err);
+      showDetails();
       continue;
     }
     state.polls++;
     state.lastPollAt = Date.now();
     await deliver(events);
+    showDetails();
   }
   await continueAsNew<typeof orderMonitor>({ ...input, state });
 
@@ -112,6 +121,11 @@ export async function orderMonitor(input: OrderMonitorInput = {}): Promise<void>
       // a trade may have left the watch set while the signal was in flight
       if (state.watched[event.tradeId]) (state.sent[event.tradeId] ??= []).push(event.eventId);
     }
+  }
+
+  /** the Web UI's card on the monitor's page: what it watches */
+  function showDetails(): void {
+    setCurrentDetails(monitorDetails(state, intervalMs));
   }
 
   function watchedTrades(): Trade[] {

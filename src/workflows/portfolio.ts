@@ -20,6 +20,7 @@ import { describeView } from '../contract/portfolioDescribe';
 import { RELEASED_LIMIT, type HaltNotice, type PortfolioInput, type PortfolioState, type PortfolioView } from '../contract/portfolioState';
 import { PortfolioStatusKey } from '../contract/searchAttributes';
 import { TradeLogOutbox } from './tradeLogOutbox';
+import { equitySummary, equityTimerSummary, firstReadingWaitSummary, holdingsSummary } from './summaries';
 
 const DEFAULT_RECONCILE_EVERY = 5;
 const DEFAULT_MAX_READINGS_PER_RUN = 500;
@@ -58,7 +59,7 @@ export async function portfolio(input: PortfolioInput): Promise<PortfolioState> 
   setHandler(
     requestSlotUpdate,
     async (req) => {
-      if (!state.book) await condition(() => state.book !== null, FIRST_READING_WAIT_MS);
+      if (!state.book) await condition(() => state.book !== null, FIRST_READING_WAIT_MS, { summary: firstReadingWaitSummary(req.tradeId) });
       if (state.released.includes(req.tradeId)) {
         return { granted: false, code: 'TRADE_ENDED', reason: `trade ${req.tradeId} already ended and gave its slot back` } as const;
       }
@@ -129,7 +130,7 @@ export async function portfolio(input: PortfolioInput): Promise<PortfolioState> 
       await condition(allHandlersFinished);
       return continueAsNew<typeof portfolio>({ ...input, state: { ...state, pendingRows: tradeLog.unwritten() } });
     }
-    await condition(() => false, input.equityIntervalMs);
+    await condition(() => false, input.equityIntervalMs, { summary: equityTimerSummary(Date.now() + input.equityIntervalMs) });
   }
 
   // ===========================================================================================
@@ -137,7 +138,7 @@ export async function portfolio(input: PortfolioInput): Promise<PortfolioState> 
   async function readEquity(): Promise<void> {
     let reading;
     try {
-      reading = await equity.readAccountEquity({ symbols: input.symbols });
+      reading = await equity.readAccountEquity.executeWithOptions({ summary: equitySummary(input.symbols) }, [{ symbols: input.symbols }]);
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       state.lastError = `equity not read: ${failureMessage(err)}`;
@@ -176,7 +177,7 @@ export async function portfolio(input: PortfolioInput): Promise<PortfolioState> 
     const symbols = [...new Set([...input.symbols, ...Object.values(state.grants).map((g) => g.symbol)])].sort();
     let reports;
     try {
-      reports = await holdings.listTraderHoldings({ symbols });
+      reports = await holdings.listTraderHoldings.executeWithOptions({ summary: holdingsSummary(symbols) }, [{ symbols }]);
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       state.lastError = `traders not reconciled: ${failureMessage(err)}`;

@@ -18,6 +18,7 @@ import { TradeKeeper, type TradeResult } from './tradeKeeper';
 import { TradeLogOutbox } from './tradeLogOutbox';
 import { TraderEnvelope } from './traderEnvelope';
 import { TradeVisibility } from './tradeVisibility';
+import * as summary from './summaries';
 
 export const DEFAULT_MAX_CYCLES_PER_RUN = 200;
 /** patch: no new trade before a reconciliation succeeded (it tells which trade ids are taken) */
@@ -36,7 +37,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   const tradeLog = new TradeLogOutbox(state, input.state?.pendingRows ?? []);
   const journal = tradeLog.add.bind(tradeLog);
   const seen = new SeenEvents(state);
-  const visibility = new TradeVisibility(state);
+  const visibility = new TradeVisibility(state, input);
   // the trader core (shared with the backtest): OMS results and order events through the state machine
   const keeper = new TradeKeeper({
     getTrade: () => state.trade,
@@ -45,9 +46,10 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     seen,
     log,
     attempt: (what, work) => attempt(what, work),
-    ensureProtection: (input) => protection.ensureProtection(input),
-    cancelPendingOrder: (input) => orders.cancelPendingOrder(input),
-    cancelProtection: (input) => orders.cancelProtection(input),
+    // every step carries its one-line summary for the Web UI's timeline (src/workflows/summaries.ts)
+    ensureProtection: (i) => protection.ensureProtection.executeWithOptions({ summary: summary.protectionSummary(i.trade, i.quantity) }, [i]),
+    cancelPendingOrder: (i) => cancelEntry(i.trade, i.reason),
+    cancelProtection: (i) => orders.cancelProtection.executeWithOptions({ summary: summary.cancelProtectionSummary(i.trade, i.reason) }, [i]),
   });
   const envelope = new TraderEnvelope(state, input.envelope, { journal, attempt, adopt });
 
@@ -67,6 +69,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   setHandler(stateQuery, () => currentState());
 
   visibility.publishSearchAttributes();
+  visibility.showDetails();
 
   // ---- start or resume: the exchange may have moved while nobody was looking
   await reconcile();
@@ -80,7 +83,9 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     // the next cycle, or sooner an envelope deadline (a PENDING entry expiring) that is not a cycle
     const wakeAt = envelope.wakeAt(state.nextCycleAt);
     const wait = wakeAt - Date.now();
-    const timedOut = wait <= 0 || !(await condition(() => hasWork(), wait));
+    visibility.showDetails();
+    const timer = { summary: summary.cycleTimerSummary(state.nextCycleAt, wakeAt, state.lastDecision, state.trade) };
+    const timedOut = wait <= 0 || !(await condition(() => hasWork(), wait, timer));
     const due = Date.now() >= state.nextCycleAt || (timedOut && wakeAt === state.nextCycleAt);
     await handleInbox();
     await tradeLog.flush();
@@ -103,11 +108,12 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
 
   // ---- stop: finish cleanly; an ACTIVE position keeps its stop and targets on the exchange
   state.phase = 'STOPPING';
+  visibility.showDetails();
   await handleInbox();
   const trade = state.trade;
   if (trade?.status === 'PENDING' && inbox.cancelPending) {
     journal('CONTROL', 'stop: cancelling the PENDING entry as asked', trade);
-    const cancelled = await attempt('cancelling the PENDING entry on stop', () => orders.cancelPendingOrder({ trade, reason: 'symbol stopped' }));
+    const cancelled = await attempt('cancelling the PENDING entry on stop', () => cancelEntry(trade, 'symbol stopped'));
     if (cancelled) await adopt(cancelled);
   } else if (trade?.status === 'PENDING') {
     journal('CONTROL', 'stop: the PENDING entry stays on the exchange (stop with cancelPending to cancel it); start the symbol again to track it', trade);
@@ -119,6 +125,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   await visibility.watchCurrentTrade();
   await tradeLog.flush();
   state.phase = 'STOPPED';
+  visibility.showDetails();
   return currentState();
 
   // ===========================================================================================
@@ -126,7 +133,9 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   async function reconcile(): Promise<void> {
     state.phase = 'RECONCILING';
     state.reconcileNeeded = true;
-    const result = await attempt('reconcileSymbol', () => reconciliation.reconcileSymbol({ symbol: state.symbol, trade: openTrade() }));
+    visibility.showDetails();
+    const args = { symbol: state.symbol, trade: openTrade() };
+    const result = await attempt('reconcileSymbol', () => reconciliation.reconcileSymbol.executeWithOptions({ summary: summary.reconcileSummary(args.symbol, args.trade) }, [args]));
     if (!result) return;
     state.reconcileNeeded = false;
     for (const line of result.report) journal('RECONCILE', line);
@@ -147,23 +156,27 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     // before the cycle takes its sequence: the exchange may know trades this one must not reuse
     if (state.reconcileNeeded) await reconcile();
     const sequence = ++state.sequence;
+    visibility.showDetails();
     await visibility.watchCurrentTrade(true);
     await envelope.expireEntry();
 
     let snapshot;
     try {
-      snapshot = await whileHandlingEvents(market.fetchMarketData({ symbol: state.symbol }));
+      const marketData = { summary: summary.marketDataSummary(state.symbol, state.lastPrice) };
+      snapshot = await whileHandlingEvents(market.fetchMarketData.executeWithOptions(marketData, [{ symbol: state.symbol }]));
     } catch (err) {
       recordDecision(state, tradeLog, sequence, failedDecision('MARKET_DATA_FAILED', `market data unavailable: ${failureMessage(err)}`), 'NOT_EXECUTED');
       return;
     }
-    state.lastPrice = { price: snapshot.last, at: snapshot.at };
+    state.lastPrice = { price: snapshot.last, at: snapshot.at, timeframes: snapshot.timeframes.map((t) => t.timeframe) };
+    visibility.showDetails();
     await handleEvents();
 
     const seenByStrategist = openTrade();
     let decision: CycleDecision;
     try {
-      decision = await whileHandlingEvents(strategist.askStrategist({ symbol: state.symbol, sequence, trade: openTrade(), market: snapshot }));
+      const asked = { summary: summary.strategistSummary(state.symbol, snapshot.last, openTrade()) };
+      decision = await whileHandlingEvents(strategist.askStrategist.executeWithOptions(asked, [{ symbol: state.symbol, sequence, trade: openTrade(), market: snapshot }]));
     } catch (err) {
       decision = failedDecision('STRATEGIST_FAILED', `the strategist failed: ${failureMessage(err)}`);
     }
@@ -196,16 +209,19 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
       return;
     }
     recordDecision(state, tradeLog, sequence, decision);
+    visibility.showDetails();
     let result: OmsResult;
     try {
-      result = await orders.executeAiCommand({
-        symbol: state.symbol,
-        sequence,
-        command,
-        trade: openTrade(),
-        lastPrice: snapshot.last,
-        now: Date.now(),
-      });
+      result = await orders.executeAiCommand.executeWithOptions({ summary: summary.omsSummary(command) }, [
+        {
+          symbol: state.symbol,
+          sequence,
+          command,
+          trade: openTrade(),
+          lastPrice: snapshot.last,
+          now: Date.now(),
+        },
+      ]);
     } catch (err) {
       // Orders may or may not rest now: reconcile at once rather than guess.
       if (!(err instanceof ActivityFailure)) throw err;
@@ -232,6 +248,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
       if (!(err instanceof ActivityFailure)) throw err;
       state.lastError = `${what}: ${failureMessage(err)}`;
       state.reconcileNeeded = true;
+      visibility.showDetails();
       journal('REJECTION', `${what} failed: ${failureMessage(err)}; the next cycle reconciles with the exchange`, state.trade ?? undefined, what);
       return undefined;
     }
@@ -296,8 +313,12 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
       return;
     }
     journal('CONTROL', `cancelOrder: ${reason}`, trade, 'CANCEL_ORDER');
-    const result = await attempt(`cancelOrder (${reason})`, () => orders.cancelPendingOrder({ trade, reason }));
+    const result = await attempt(`cancelOrder (${reason})`, () => cancelEntry(trade, reason));
     if (result) await adopt(result);
+  }
+
+  function cancelEntry(trade: Trade, reason: string): Promise<OmsResult> {
+    return orders.cancelPendingOrder.executeWithOptions({ summary: summary.cancelEntrySummary(trade, reason) }, [{ trade, reason }]);
   }
 
   async function adopt(result: TradeResult): Promise<void> {
@@ -311,6 +332,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   function setTrade(trade: Trade | null): void {
     state.trade = trade;
     visibility.publishSearchAttributes();
+    visibility.showDetails();
   }
 
   function hasWork(): boolean {

@@ -5,6 +5,7 @@ import { bookkeeping, journal } from './activities';
 import { failureMessage, oneLine } from './describe';
 import type { SymbolTraderState } from '../contract/traderState';
 import { tradeColumns } from './tradeColumns';
+import { tradeLogSummary } from './summaries';
 
 /** workflows from here on send their rows to the trade log's own task queue (one writer across workers) */
 export const JOURNAL_TASK_QUEUE_PATCH = 'journal-own-task-queue';
@@ -59,7 +60,7 @@ export class TradeLogOutbox {
     const rows = [...this.#unwritten];
     try {
       const writer = patched(JOURNAL_TASK_QUEUE_PATCH) ? journal() : bookkeeping;
-      await writer.appendTradeLog({ rows });
+      await writer.appendTradeLog.executeWithOptions({ summary: tradeLogSummary(rows) }, [{ rows }]);
       this.#unwritten = this.#unwritten.slice(rows.length);
     } catch (err) {
       // Temporal's history is the authoritative record; the CSV catches up on the next flush.

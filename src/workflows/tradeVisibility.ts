@@ -1,12 +1,15 @@
-import { ActivityFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { isOpen } from '../domain/trade';
 import { bookkeeping } from './activities';
 import { failureMessage } from './describe';
 import { SymbolKey, TradeStatusKey, TradingModeKey } from '../contract/searchAttributes';
-import type { SymbolTraderState } from '../contract/traderState';
+import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
+import { watchSummary } from './summaries';
+import { traderDetails } from './traderDetails';
 
 /**
  * Who gets to see the trade: the Web UI through search attributes (upserted when the status
+ * changes) and the current details (the card on the workflow's page, rewritten whenever the state
  * changes), and the order monitor through watchOrders (told of every change of the trade's orders,
  * and, after a restart, of the open trade again).
  */
@@ -14,7 +17,15 @@ export class TradeVisibility {
   #publishedStatus: string | null = null;
   #watchedFingerprint: string | null = null;
 
-  constructor(private readonly state: SymbolTraderState) {}
+  constructor(
+    private readonly state: SymbolTraderState,
+    private readonly input: Pick<SymbolTraderInput, 'cycleIntervalMs' | 'envelope'>,
+  ) {}
+
+  /** the current-details card: no command, so it is free to rewrite at every change */
+  showDetails(): void {
+    setCurrentDetails(traderDetails(this.state, { now: Date.now(), cycleIntervalMs: this.input.cycleIntervalMs, rules: this.input.envelope?.rules }));
+  }
 
   publishSearchAttributes(): void {
     const status = this.state.trade?.status ?? 'NONE';
@@ -39,7 +50,7 @@ export class TradeVisibility {
       return;
     }
     try {
-      await bookkeeping.watchOrders({ trade });
+      await bookkeeping.watchOrders.executeWithOptions({ summary: watchSummary(trade) }, [{ trade }]);
       this.#watchedFingerprint = fingerprint;
     } catch (err) {
       // tried again at the next change or cycle; the trade's own protection rests on the exchange meanwhile

@@ -10,6 +10,7 @@ import { failureMessage } from './describe';
 import { slots } from './envelopeActivities';
 import type { HaltNotice } from '../contract/portfolioState';
 import type { SymbolTraderState, TraderEnvelopeInput, TraderEnvelopeState } from '../contract/traderState';
+import { cancelEntrySummary, releaseSlotSummary, requestSlotSummary } from './summaries';
 
 /** patch: the risk envelope (entry expiry, cooldown, trades per day, portfolio slots, halts) */
 export const RISK_ENVELOPE_PATCH = 'risk-envelope';
@@ -68,7 +69,7 @@ export class TraderEnvelope {
     const minutes = (ms: number) => `${Math.round(ms / 600) / 100} min`;
     const reason = `entry expired: PENDING for ${minutes(Date.now() - trade.createdAt)}, entry_timeout is ${minutes(this.input!.rules.entryTimeoutMs)}`;
     this.ops.journal('CONTROL', `${reason}; cancelling it`, trade, 'ENTRY_EXPIRED');
-    const result = await this.ops.attempt('cancelling the expired entry', () => orders.cancelPendingOrder({ trade, reason }));
+    const result = await this.ops.attempt('cancelling the expired entry', () => cancelEntry(trade, reason));
     if (result) await this.ops.adopt(result);
   }
 
@@ -83,7 +84,8 @@ export class TraderEnvelope {
     const setup = command.trade_setup;
     let decision;
     try {
-      decision = await slots.requestSlot({ tradeId, symbol: this.state.symbol, sequence, entryPrice: setup.entry_price, positionSizePercent: setup.position_size_percent });
+      const request = { tradeId, symbol: this.state.symbol, sequence, entryPrice: setup.entry_price, positionSizePercent: setup.position_size_percent };
+      decision = await slots.requestSlot.executeWithOptions({ summary: requestSlotSummary(tradeId, request.entryPrice, request.positionSizePercent) }, [request]);
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       return { code: 'PORTFOLIO_UNAVAILABLE', reason: `no slot from the portfolio: ${failureMessage(err)}` };
@@ -123,7 +125,7 @@ export class TraderEnvelope {
       const trade = this.state.trade;
       if (trade?.status === 'PENDING') {
         this.ops.journal('CONTROL', `portfolio HALTED (${notice.kind}): cancelling the PENDING entry; ${notice.reason}`, trade, 'PORTFOLIO_HALTED');
-        const result = await this.ops.attempt('cancelling the PENDING entry on a halt', () => orders.cancelPendingOrder({ trade, reason: `portfolio HALTED (${notice!.kind})` }));
+        const result = await this.ops.attempt('cancelling the PENDING entry on a halt', () => cancelEntry(trade, `portfolio HALTED (${notice!.kind})`));
         if (result) await this.ops.adopt(result);
         // an entry that filled (in part) before the cancel landed is a position: flattened too when asked
         if (notice.flatten && this.state.trade?.status === 'ACTIVE' && patched(FLATTEN_ON_HALT_PATCH)) await this.#flatten(notice);
@@ -171,7 +173,7 @@ export class TraderEnvelope {
     while (env.releases.length > 0) {
       const next = env.releases[0]!;
       try {
-        await slots.releaseSlot(next);
+        await slots.releaseSlot.executeWithOptions({ summary: releaseSlotSummary(next.tradeId, next.reason) }, [next]);
       } catch (err) {
         // kept in the state (and carried over continue-as-new): tried again at the next settle
         if (!(err instanceof ActivityFailure)) throw err;
@@ -186,4 +188,8 @@ export class TraderEnvelope {
   #env(): TraderEnvelopeState {
     return this.state.envelope!;
   }
+}
+
+function cancelEntry(trade: Trade, reason: string): Promise<OmsResult> {
+  return orders.cancelPendingOrder.executeWithOptions({ summary: cancelEntrySummary(trade, reason) }, [{ trade, reason }]);
 }
