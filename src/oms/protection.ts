@@ -1,14 +1,14 @@
 import type { TradeEvent } from '../domain/events';
 import { compare, exactDifference, toDecimal } from '../domain/precision';
-import { roundToStep, roundToTick } from '../domain/sizing';
+import { roundToStep } from '../domain/sizing';
 import { tradeQuantities } from '../domain/stateMachine';
 import type { OrderRef, Trade } from '../domain/trade';
 import type { MarketLimits } from '../domain/market';
 import { classifyExchangeError, ExchangeRejection } from '../exchange/errors';
 import type { ExchangePort } from '../exchange/port';
+import { applyEvents } from './applyEvents';
 import {
-  entryClientId,
-  listIdOfLeg,
+  isEntryClientId,
   marketCloseClientId,
   ocoListClientId,
   otocoListClientId,
@@ -23,11 +23,15 @@ import {
   exitSide,
   nextChunk,
   ordersOfTrade,
+  otocoListOf,
   protectionRefsFromOrders,
   restingStopQuantity,
 } from './exchangeView';
+import { stopOrdersOnMarket } from './sliceOrders';
+import { cancelPartlyFilledEntries, isSlicedTrade, sliceShares, waitingListIds, waitingSliceRefs } from './sliceProtection';
 import { isOrderable, planProtectionTopUp, type ProtectionPart, type TargetLevel } from './protectionSplit';
 import { DEFAULT_PROTECTION, type ProtectionSettings } from './types';
+import { stopLegLimitPrice } from './stopLeg';
 import type { ExchangeOrder } from '../exchange/types';
 
 /**
@@ -85,9 +89,10 @@ export interface ProtectionOutcome {
 
 export async function ensureProtection(
   gateway: ExchangePort,
-  trade: Trade,
+  given: Trade,
   opts: EnsureProtectionOptions = {},
 ): Promise<ProtectionOutcome> {
+  let trade = given;
   const settings = { ...DEFAULT_PROTECTION, ...opts.protection };
   const alerts: string[] = [];
   const events: TradeEvent[] = [];
@@ -95,26 +100,15 @@ export async function ensureProtection(
   let open = await gateway.fetchOpenOrders(trade.symbol);
   let mine = ordersOfTrade(open, trade);
 
-  // An OTOCO places its OCO only when the entry fills completely. A partial fill would wait
-  // unprotected, so the remainder of the entry is cancelled and the filled part protected now.
-  const entry = mine.find((o) => o.clientOrderId === entryClientId(trade.id));
-  if (entry && entry.orderListId !== null && entry.filled > 0) {
-    await gateway.cancelOrderList(trade.symbol, otocoListClientId(trade.id));
-    const ended = await gateway.findOrder(trade.symbol, entry.clientOrderId);
-    if (ended && ended.status !== 'OPEN') {
-      events.push(
-        entryEndedEvent(
-          trade,
-          entry.clientOrderId,
-          ended.status === 'EXPIRED' ? 'expired' : 'canceled',
-          'remainder of a partly filled OTOCO entry cancelled so the filled part is protected at once',
-          ended.updatedAt,
-        ),
-      );
-      alerts.push(
-        `${trade.id}: entry partly filled (${ended.filled} of ${ended.quantity}); the OTOCO waits for a full fill, so its remainder was cancelled and the filled part is protected by its own OCO`,
-      );
-    }
+  // An OTOCO (a one-target plan, or a slice) places its OCO only when its entry fills completely.
+  // A partial fill would wait unprotected, so the remainder of that entry is cancelled and the
+  // filled part protected now; the other slices keep working.
+  const partial = mine.filter((o) => isEntryClientId(o.clientOrderId) && o.status === 'OPEN' && o.filled > 0 && otocoListOf(o) !== null);
+  if (partial.length > 0) {
+    const caughtUp = await cancelPartlyFilledEntries(gateway, trade, partial);
+    events.push(...caughtUp.events);
+    alerts.push(...caughtUp.alerts);
+    trade = applyEvents(trade, caughtUp.events);
     open = await gateway.fetchOpenOrders(trade.symbol);
     mine = ordersOfTrade(open, trade);
   }
@@ -131,14 +125,16 @@ export async function ensureProtection(
   const worstPrice = stopLimit ?? levels.stopLossPrice;
   const targets = remainingTargets(trade, levels.takeProfitPrices);
   let existing = protectionRefsFromOrders(mine);
-  const topUp = () => planProtectionTopUp({ held, missing, targets, resting: existing, worstPrice, limits });
+  // a sliced trade's quantity belongs to the targets of the slices that bought it
+  const wanted = () => (isSlicedTrade(trade) ? sliceShares(trade, targets, held, limits.amountStep) : undefined);
+  const topUp = () => planProtectionTopUp({ held, missing, targets, resting: existing, worstPrice, limits, wanted: wanted() });
   let parts: ProtectionPart[] = topUp();
 
   // Every OCO stop leg counts against the market's cap on stop orders (5 on Binance). When one more
   // chunk per fill would pass it, the trade's protection is consolidated: its lists are cancelled
   // and one set for the whole held quantity is placed (one cancel-and-place round trip).
   let consolidated: string[] = [];
-  const stopsOnMarket = open.filter((o) => o.status === 'OPEN' && o.type.startsWith('STOP_LOSS')).length;
+  const stopsOnMarket = parts.length > 0 && existing.length > 0 ? await stopOrdersOnMarket(gateway, trade.symbol, open) : 0;
   if (parts.length > 0 && existing.length > 0 && stopsOnMarket + parts.length > (await gateway.maxConditionalOrders(trade.symbol))) {
     consolidated = await cancelProtection(gateway, trade, existing.map((r) => r.clientOrderId));
     open = await gateway.fetchOpenOrders(trade.symbol);
@@ -167,7 +163,8 @@ export async function ensureProtection(
         type: 'PROTECTION_PLACED',
         eventId: protectionEventId(trade.id, orders, recorded),
         tradeId: trade.id,
-        orders,
+        // slices still waiting for their entry stay on the record (the exchange will place their pair)
+        orders: [...orders, ...waitingSliceRefs(trade, mine)],
         at: Date.now(),
       });
     }
@@ -286,18 +283,7 @@ async function closeUnprotected(
   }
 }
 
-/** the stop leg's limit price: none for a market STOP_LOSS (the default), else stopLimitPrice */
-export function stopLegLimitPrice(trade: Trade, stop: number, limits: MarketLimits, settings: ProtectionSettings): number | undefined {
-  return settings.stopType === 'STOP_LOSS_LIMIT' ? stopLimitPrice(trade, stop, limits, settings) : undefined;
-}
-
-/** a STOP_LOSS_LIMIT's limit price: a little beyond the trigger, on the tick grid, away from the market */
-export function stopLimitPrice(trade: Trade, stop: number, limits: MarketLimits, settings: ProtectionSettings): number {
-  const long = trade.direction === 'LONG';
-  const raw = long ? stop * (1 - settings.stopLimitSlippage) : stop * (1 + settings.stopLimitSlippage);
-  const price = roundToTick(raw, limits.tickSize, long ? 'down' : 'up');
-  return price > 0 ? price : limits.tickSize;
-}
+export { stopLegLimitPrice, stopLimitPrice } from './stopLeg';
 
 /** targets not yet hit (a filled target's OCO is spent); at least the last one */
 function remainingTargets(trade: Trade, prices: readonly number[]): TargetLevel[] {
@@ -313,7 +299,7 @@ function remainingTargets(trade: Trade, prices: readonly number[]): TargetLevel[
  * comparison (the trade rightly records it).
  */
 function recordedProtection(trade: Trade, openOfTrade: readonly ExchangeOrder[]): string[] {
-  const waiting = new Set(openOfTrade.filter((o) => o.pending).map((o) => listIdOfLeg(o.clientOrderId)));
+  const waiting = waitingListIds(openOfTrade);
   return trade.orders.filter((r) => r.role === 'OCO' && r.status === 'OPEN' && !waiting.has(r.clientOrderId)).map((r) => r.clientOrderId);
 }
 

@@ -145,11 +145,16 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
       continue;
     }
     if (trade.status === 'PENDING') {
-      const entry = await gateway.findOrder(trade.symbol, entryClientId(trade.id));
-      if (!entry) {
-        const event = entryEndedEvent(trade, entryClientId(trade.id), 'unknown', 'reconciliation: the exchange has no entry order for this trade', Date.now());
+      // a sliced trade has one entry per slice: it is unknown only when the exchange has none of them
+      const refs = trade.orders.filter((o) => o.role === 'ENTRY').map((o) => o.clientOrderId);
+      const ids = refs.length > 0 ? refs : [entryClientId(trade.id)];
+      const found = await Promise.all(ids.map((id) => gateway.findOrder(trade.symbol, id)));
+      if (found.every((o) => !o)) {
+        // one event for the whole entry (no slice named): nothing of it can fill any more
+        const event: TradeEvent = { ...entryEndedEvent(trade, ids[0]!, 'unknown', 'reconciliation: the exchange has no entry order for this trade', Date.now()) };
+        delete (event as { entryOrder?: string }).entryOrder;
         report.events.push(event);
-        report.unknownTrades.push({ tradeId: trade.id, symbol: trade.symbol, status: trade.status, detail: `entry order ${entryClientId(trade.id)} does not exist on the exchange`, action: 'CANCELLED' });
+        report.unknownTrades.push({ tradeId: trade.id, symbol: trade.symbol, status: trade.status, detail: `entry order ${ids.join(', ')} does not exist on the exchange`, action: 'CANCELLED' });
         next.push(applyEvents(trade, [event]));
         continue;
       }
