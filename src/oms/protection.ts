@@ -11,14 +11,12 @@ import {
   isEntryClientId,
   marketCloseClientId,
   ocoListClientId,
-  otocoListClientId,
   stopLegId,
   takeProfitLegId,
 } from './clientIds';
 import {
   baseAsset,
   currentGeneration,
-  entryEndedEvent,
   exitEventForFill,
   exitSide,
   nextChunk,
