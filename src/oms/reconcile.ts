@@ -5,7 +5,7 @@ import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
 import { tradeSequenceOf } from '../domain/newTrade';
 import { applyEvents } from './applyEvents';
-import { entryClientId, parseClientId, tradeKey } from './clientIds';
+import { belongsTo, entryClientId, parseClientId, tradeKey } from './clientIds';
 import { recoverTrade } from './recoverTrade';
 import { baseAsset, entryEndedEvent } from './exchangeView';
 import { ensureProtection } from './protection';
@@ -146,7 +146,7 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
     }
     if (trade.status === 'PENDING') {
       // a sliced trade has one entry per slice: it is unknown only when the exchange has none of them
-      const refs = trade.orders.filter((o) => o.role === 'ENTRY').map((o) => o.clientOrderId);
+      const refs = trade.orders.filter((o) => o.role === 'ENTRY' && belongsTo(o.clientOrderId, trade.id)).map((o) => o.clientOrderId);
       const ids = refs.length > 0 ? refs : [entryClientId(trade.id)];
       const found = await Promise.all(ids.map((id) => gateway.findOrder(trade.symbol, id)));
       if (found.every((o) => !o)) {
