@@ -27,7 +27,7 @@ export async function cancelPendingOrder(command: CancelOrderCommand, trade: Tra
   let updated = applyEvents(trade, events);
   const alerts: string[] = [];
   if (orders.some((o) => o.filled > 0)) {
-    const protection = await ensureProtection(gateway, updated, { protection: ctx.protection });
+    const protection = await ensureProtection(gateway, updated, { protection: ctx.protection, ...(ctx.log ? { log: ctx.log } : {}) });
     events.push(...protection.events);
     alerts.push(...protection.alerts);
     updated = applyEvents(updated, protection.events);

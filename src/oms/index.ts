@@ -9,4 +9,5 @@ export { reconcile, type ReconcileReport, type ReconcileOptions } from './reconc
 export { recoverTrade, type RecoveryResult, type RecoverOptions } from './recoverTrade';
 export { applyEvents } from './applyEvents';
 export * from './clientIds';
+export { CONSOLE_OMS_LOGGER, SILENT_OMS_LOGGER, type OmsLogger } from './logger';
 export type { OmsContext, OmsResult, OmsOutcome, ProtectionSettings } from './types';

@@ -60,7 +60,7 @@ export async function modifyActiveTrade(command: AdjustTradeCommand, given: Trad
   // already done (same command again, or a retry after the work landed)?
   const inNewGeneration = current.length > 0 && current.every((r) => generationOf(r.clientOrderId) === generationNow && generationNow > 0);
   if (!staleWaiting && inNewGeneration && current.every((r) => r.stopPrice === levels.stopLossPrice && r.price === levels.takeProfitPrices[r.targetIndex ?? 0])) {
-    const check = await ensureProtection(gateway, trade, { generation: generationNow, levels, protection: ctx.protection });
+    const check = await ensureProtection(gateway, trade, { generation: generationNow, levels, protection: ctx.protection, ...logTo(ctx) });
     // a retry after the position's protection landed: the waiting slices of the older generation are placed again (adopted if they were)
     const { slices } = await cancelWaitingSlices(gateway, trade, waitingSliceEntries(trade, generationNow));
     const again = await replaceWaitingSlices(gateway, trade, slices, generationNow, levels, old, ctx.protection);
@@ -79,7 +79,7 @@ export async function modifyActiveTrade(command: AdjustTradeCommand, given: Trad
     current = protectionRefsFromOrders(ordersOfTrade(open, trade));
   }
   const cancelled = await cancelProtection(gateway, trade, current.map((r) => r.clientOrderId));
-  const placed = await ensureProtection(gateway, trade, { generation, levels, marketFallback: false, protection: ctx.protection });
+  const placed = await ensureProtection(gateway, trade, { generation, levels, marketFallback: false, protection: ctx.protection, ...logTo(ctx) });
   // exits that filled on the old lists before the cancel landed
   const lateExits = await exitFillsOfLists(gateway, trade, cancelled);
   if (placed.status !== 'REFUSED') {
@@ -96,7 +96,7 @@ export async function modifyActiveTrade(command: AdjustTradeCommand, given: Trad
 
   // refused: take back the part that went through, put the previous levels back
   if (placed.placed.length > 0) await cancelProtection(gateway, trade, placed.placed.map((r) => r.clientOrderId));
-  const restored = await ensureProtection(gateway, trade, { generation: generation + 1, levels: old, protection: ctx.protection });
+  const restored = await ensureProtection(gateway, trade, { generation: generation + 1, levels: old, protection: ctx.protection, ...logTo(ctx) });
   const back = await replaceWaitingSlices(gateway, trade, cancelledSlices.slices, generation + 1, old, old, ctx.protection);
   const events = unique([
     ...early,
@@ -131,3 +131,5 @@ function generationOf(listClientId: string): number {
   const p = parseClientId(listClientId);
   return p && p.leg.kind === 'oco' ? p.leg.generation : 0;
 }
+
+const logTo = (ctx: OmsContext) => (ctx.log ? { log: ctx.log } : {});

@@ -1,23 +1,16 @@
 import type { TradeEvent } from '../domain/events';
-import { compare, exactDifference, toDecimal } from '../domain/precision';
+import { exactDifference } from '../domain/precision';
 import { roundToStep } from '../domain/sizing';
 import { tradeQuantities } from '../domain/stateMachine';
 import type { OrderRef, Trade } from '../domain/trade';
-import type { MarketLimits } from '../domain/market';
 import { classifyExchangeError, ExchangeRejection } from '../exchange/errors';
 import type { ExchangePort } from '../exchange/port';
 import { applyEvents } from './applyEvents';
-import {
-  isEntryClientId,
-  marketCloseClientId,
-  ocoListClientId,
-  stopLegId,
-  takeProfitLegId,
-} from './clientIds';
+import { isEntryClientId, ocoListClientId, stopLegId, takeProfitLegId } from './clientIds';
+import { cancelProtection, exitFillsOfLists } from './cancelProtection';
 import {
   baseAsset,
   currentGeneration,
-  exitEventForFill,
   exitSide,
   nextChunk,
   ordersOfTrade,
@@ -25,12 +18,22 @@ import {
   protectionRefsFromOrders,
   restingStopQuantity,
 } from './exchangeView';
+import { SILENT_OMS_LOGGER } from './logger';
+import { closeUnprotected } from './marketFallback';
+import {
+  mergeRefs,
+  protectionEventId,
+  recordedProtection,
+  sameLists,
+  type EnsureProtectionOptions,
+  type ProtectionOutcome,
+  type ProtectionStatus,
+} from './protectionReport';
 import { stopOrdersOnMarket } from './sliceOrders';
-import { cancelPartlyFilledEntries, isSlicedTrade, sliceShares, waitingListIds, waitingSliceRefs } from './sliceProtection';
+import { cancelPartlyFilledEntries, isSlicedTrade, sliceShares, waitingSliceRefs } from './sliceProtection';
 import { isOrderable, planProtectionTopUp, type ProtectionPart, type TargetLevel } from './protectionSplit';
-import { DEFAULT_PROTECTION, type ProtectionSettings } from './types';
+import { DEFAULT_PROTECTION } from './types';
 import { stopLegLimitPrice } from './stopLeg';
-import type { ExchangeOrder } from '../exchange/types';
 
 /**
  * ensureProtection: the open quantity of a trade must have a stop resting on the exchange (with its
@@ -55,36 +58,6 @@ import type { ExchangeOrder } from '../exchange/types';
  * is thrown so the activity retries the whole step, which is idempotent.
  */
 
-export interface EnsureProtectionOptions {
-  /** cap on the quantity to protect (ENSURE_PROTECTION effect's quantity); default: the trade's open quantity */
-  quantity?: number;
-  /** protection generation to place in (ADJUST uses a new one); default: the current one */
-  generation?: number;
-  /** levels to protect at; default: the trade's */
-  levels?: { stopLossPrice: number; takeProfitPrices: number[] };
-  /** default true: a refused protection closes the quantity at market */
-  marketFallback?: boolean;
-  protection?: Partial<ProtectionSettings>;
-}
-
-export type ProtectionStatus = 'PROTECTED' | 'NOTHING_TO_PROTECT' | 'REFUSED' | 'CLOSED_AT_MARKET' | 'UNPROTECTED';
-
-export interface ProtectionOutcome {
-  status: ProtectionStatus;
-  /** every open protective list of the trade after this call */
-  orders: OrderRef[];
-  /** lists placed by this call */
-  placed: OrderRef[];
-  /** PROTECTION_PLACED when anything changed, exit fills of a market close */
-  events: TradeEvent[];
-  alerts: string[];
-  /** quantity that should be protected and is held */
-  held: number;
-  /** stop quantity resting after this call */
-  protectedQuantity: number;
-  rejection?: { kind: string; message: string };
-}
-
 export async function ensureProtection(
   gateway: ExchangePort,
   given: Trade,
@@ -92,6 +65,7 @@ export async function ensureProtection(
 ): Promise<ProtectionOutcome> {
   let trade = given;
   const settings = { ...DEFAULT_PROTECTION, ...opts.protection };
+  const log = opts.log ?? SILENT_OMS_LOGGER;
   const alerts: string[] = [];
   const events: TradeEvent[] = [];
   const limits = await gateway.marketLimits(trade.symbol);
@@ -232,52 +206,10 @@ export async function ensureProtection(
     if (opts.marketFallback === false) {
       return result('REFUSED', placed, { rejection: { kind: c.kind, message: c.message } });
     }
-    return closeUnprotected(gateway, trade, unprotected, generation, chunk, c, placed, result, alerts, events, limits);
-  }
-}
-
-async function closeUnprotected(
-  gateway: ExchangePort,
-  trade: Trade,
-  quantity: number,
-  generation: number,
-  chunk: number,
-  why: { kind: string; message: string },
-  placed: OrderRef[],
-  result: (status: ProtectionStatus, placed: OrderRef[], extra?: Partial<ProtectionOutcome>) => Promise<ProtectionOutcome>,
-  alerts: string[],
-  events: TradeEvent[],
-  limits: MarketLimits,
-): Promise<ProtectionOutcome> {
-  const rejection = { kind: why.kind, message: why.message };
-  if (!(quantity > 0) || compare(toDecimal(quantity), toDecimal(limits.minAmount)) < 0) {
-    alerts.push(`${trade.id}: protection refused (${why.message}); ${quantity} ${trade.symbol} is too small to close at market and stays UNPROTECTED`);
-    console.error(`[oms] ALERT ${alerts[alerts.length - 1]}`);
-    return result('UNPROTECTED', placed, { rejection });
-  }
-  const cid = marketCloseClientId(trade.id, generation, chunk);
-  try {
-    const order = await gateway.placeMarketOrder({ symbol: trade.symbol, side: exitSide(trade), quantity, clientOrderId: cid });
-    const fills = order.filled > 0 ? await gateway.fetchOrderFills(trade.symbol, order.exchangeOrderId) : [];
-    for (const f of fills) {
-      const e = exitEventForFill(trade, order, f);
-      if (e) events.push(e);
-    }
-    alerts.push(
-      `${trade.id}: the exchange REFUSED the protection of ${quantity} ${trade.symbol} (${why.kind}: ${why.message}); ` +
-        `that quantity was CLOSED AT MARKET (order ${cid}, filled ${order.filled}) rather than left without a stop`,
-    );
-    console.error(`[oms] ALERT ${alerts[alerts.length - 1]}`);
-    return result('CLOSED_AT_MARKET', placed, { rejection });
-  } catch (err) {
-    const c = classifyExchangeError(err);
-    if (c.retryable) throw err;
-    alerts.push(
-      `${trade.id}: protection refused (${why.message}) AND the market close of ${quantity} ${trade.symbol} refused (${c.message}): ` +
-        `the quantity is UNPROTECTED, act now`,
-    );
-    console.error(`[oms] ALERT ${alerts[alerts.length - 1]}`);
-    return result('UNPROTECTED', placed, { rejection });
+    const fallback = await closeUnprotected({ gateway, trade, quantity: unprotected, generation, chunk, why: c, limits, log });
+    alerts.push(...fallback.alerts);
+    events.push(...fallback.events);
+    return result(fallback.status, placed, { rejection: { kind: c.kind, message: c.message } });
   }
 }
 
@@ -291,80 +223,5 @@ function remainingTargets(trade: Trade, prices: readonly number[]): TargetLevel[
   return left.length > 0 ? left : all.slice(-1);
 }
 
-/**
- * The protective lists the trade records as open, as the exchange would show them: an OTOCO pair
- * still waiting for its entry is not on the book as protection yet, so it is left out of the
- * comparison (the trade rightly records it).
- */
-function recordedProtection(trade: Trade, openOfTrade: readonly ExchangeOrder[]): string[] {
-  const waiting = waitingListIds(openOfTrade);
-  return trade.orders.filter((r) => r.role === 'OCO' && r.status === 'OPEN' && !waiting.has(r.clientOrderId)).map((r) => r.clientOrderId);
-}
-
-function sameLists(orders: readonly OrderRef[], recorded: readonly string[]): boolean {
-  const known = new Set(recorded);
-  return orders.length === known.size && orders.every((r) => known.has(r.clientOrderId));
-}
-
-/**
- * Named by the set of open lists it reports (sorted), so the same set reported twice is one event.
- * A list never reopens, so a set cannot come back later; "nothing rests" can, and is named by the
- * lists it replaces.
- */
-export function protectionEventId(tradeId: string, orders: readonly OrderRef[], recorded: readonly string[]): string {
-  const ids = orders.map((r) => r.clientOrderId).sort();
-  return `${tradeId}:protection:${ids.length > 0 ? ids.join(',') : `none-after-${[...recorded].sort().join(',')}`}`;
-}
-
-function mergeRefs(existing: OrderRef[], placed: OrderRef[]): OrderRef[] {
-  const ids = new Set(placed.map((r) => r.clientOrderId));
-  return [...existing.filter((r) => !ids.has(r.clientOrderId)), ...placed].sort((a, b) => a.clientOrderId.localeCompare(b.clientOrderId));
-}
-
-/** cancels every open protective list of the trade (in parallel: one round trip) */
-export async function cancelProtection(gateway: ExchangePort, trade: Trade, lists?: readonly string[]): Promise<string[]> {
-  const open = ordersOfTrade(await gateway.fetchOpenOrders(trade.symbol), trade);
-  const ids = lists ?? protectionRefsFromOrders(open).map((r) => r.clientOrderId);
-  // OTOCO pair still waiting for its entry is cancelled with the entry, not here
-  await Promise.all(ids.map((id) => gateway.cancelOrderList(trade.symbol, id)));
-  return [...ids];
-}
-
-/**
- * Cancels the trade's protection and reads what its lists filled before the cancel landed (a leg can
- * fill between the last look and the cancel; those fills must reach the trade). A list that filled
- * completely is no longer open, so it is not among the cancelled ones: the trade's refs still call
- * it OPEN, and it is read too.
- */
-export async function cancelProtectionAndReadFills(
-  gateway: ExchangePort,
-  trade: Trade,
-  lists?: readonly string[],
-): Promise<{ cancelled: string[]; events: TradeEvent[] }> {
-  const cancelled = await cancelProtection(gateway, trade, lists);
-  const believedOpen = lists ? [] : trade.orders.filter((r) => r.role === 'OCO' && r.status === 'OPEN').map((r) => r.clientOrderId);
-  const events = await exitFillsOfLists(gateway, trade, [...new Set([...cancelled, ...believedOpen])]);
-  // in the order they happened, so the state machine sees the trade's exits as the exchange did
-  events.sort((a, b) => a.at - b.at || a.eventId.localeCompare(b.eventId));
-  return { cancelled, events };
-}
-
-/**
- * Exit fills of lists that were just cancelled (a leg may have filled, in part, before the cancel
- * landed): the trade's refs to them are replaced, so the tracker would not look at them again.
- * Called after the replacement is placed, so it never lengthens the time without a stop.
- */
-export async function exitFillsOfLists(gateway: ExchangePort, trade: Trade, lists: readonly string[]): Promise<TradeEvent[]> {
-  const applied = new Set(trade.appliedEventIds ?? []);
-  const legs = lists.flatMap((l) => [takeProfitLegId(l), stopLegId(l)]);
-  const perLeg = await Promise.all(
-    legs.map(async (cid) => {
-      const order = await gateway.findOrder(trade.symbol, cid);
-      if (!order || order.filled <= 0) return [];
-      const fills = await gateway.fetchOrderFills(trade.symbol, order.exchangeOrderId);
-      return fills.map((f) => exitEventForFill(trade, order, f)).filter((e): e is TradeEvent => !!e && !applied.has(e.eventId));
-    }),
-  );
-  return perLeg.flat();
-}
-
+export { cancelProtection, cancelProtectionAndReadFills, exitFillsOfLists } from './cancelProtection';
+export { protectionEventId, type EnsureProtectionOptions, type ProtectionOutcome, type ProtectionStatus } from './protectionReport';

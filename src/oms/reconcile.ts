@@ -1,3 +1,4 @@
+import type { OmsLogger } from './logger';
 import type { TradeEvent } from '../domain/events';
 import { tradeQuantities } from '../domain/stateMachine';
 import { isOpen, type OrderRef, type Trade } from '../domain/trade';
@@ -76,6 +77,8 @@ export interface ReconcileOptions {
   /** symbols to scan for open orders (default: every symbol, one request) */
   symbols?: string[];
   protection?: Partial<ProtectionSettings>;
+  /** where the protection it places logs its alerts (the activity's logger) */
+  log?: OmsLogger;
 }
 
 export async function reconcile(gateway: ExchangePort, believedOpen: readonly Trade[], opts: ReconcileOptions = {}): Promise<ReconcileReport> {
@@ -128,7 +131,7 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
     const heldByOthers = [...trades.filter(isOpen), ...report.recovered]
       .filter((t) => t.symbol === symbol)
       .reduce((s, t) => s + tradeQuantities(t).open, 0);
-    const r = await recoverTrade(gateway, key, symbol, resting, { heldByOthers, protection: opts.protection });
+    const r = await recoverTrade(gateway, key, symbol, resting, { heldByOthers, protection: opts.protection, ...(opts.log ? { log: opts.log } : {}) });
     report.events.push(...r.events);
     report.orphansCancelled.push(...r.cancelled);
     report.orphansKept.push(...r.kept);
@@ -161,7 +164,7 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
       next.push(trade);
       continue;
     }
-    const outcome = await ensureProtection(gateway, trade, { protection: opts.protection });
+    const outcome = await ensureProtection(gateway, trade, { protection: opts.protection, ...(opts.log ? { log: opts.log } : {}) });
     report.events.push(...outcome.events);
     report.alerts.push(...outcome.alerts);
     if (outcome.placed.length > 0) report.protectionPlaced.push({ tradeId: trade.id, orders: outcome.placed });

@@ -1,3 +1,4 @@
+import type { OmsLogger } from './logger';
 import type { TradeEvent } from '../domain/events';
 import { exactDifference, exactSum } from '../domain/precision';
 import { roundToStep } from '../domain/sizing';
@@ -42,6 +43,7 @@ export interface RecoverOptions {
   /** base quantity of the symbol that other open trades hold (not this trade's coins) */
   heldByOthers?: number;
   protection?: Partial<ProtectionSettings>;
+  log?: OmsLogger;
 }
 
 /**
@@ -123,7 +125,7 @@ export async function recoverTrade(
   }
 
   result.events.push(...facts);
-  const protection = await ensureProtection(gateway, trade, { protection: opts.protection });
+  const protection = await ensureProtection(gateway, trade, { protection: opts.protection, ...(opts.log ? { log: opts.log } : {}) });
   result.events.push(...protection.events);
   result.alerts.push(...protection.alerts);
   result.protectionPlaced.push(...protection.placed);

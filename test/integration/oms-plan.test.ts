@@ -218,9 +218,14 @@ describe('placeTradePlan', () => {
     await h.sim.setPrice('BTCUSDT', 64799);
     trade = applyEvents(trade, await new OrderTracker(h.gateway).trackOrders([trade]));
     h.sim.faults.add(insufficientBalanceFault('/api/v3/orderList/oco', 2));
-    const p = await ensureProtection(h.gateway, trade);
+    const logged: Array<{ message: string; meta?: Record<string, unknown> }> = [];
+    const p = await ensureProtection(h.gateway, trade, { log: { error: (message, meta) => logged.push({ message, ...(meta ? { meta } : {}) }) } });
     assert.equal(p.status, 'CLOSED_AT_MARKET');
     assert.ok(p.alerts.some((a) => /CLOSED AT MARKET/.test(a)));
+    // loudly: the alert goes to the logger the caller passed in (the activity's, in a worker) as it happens
+    assert.equal(logged.length, 1, JSON.stringify(logged));
+    assert.match(logged[0]!.message, /^\[oms\] ALERT .*CLOSED AT MARKET/);
+    assert.deepEqual(logged[0]!.meta, { tradeId: trade.id, symbol: 'BTCUSDT', status: 'CLOSED_AT_MARKET' });
     assert.deepEqual(p.events.map((e) => e.type), ['MANUAL_CLOSE']);
     const closed = applyEvents(trade, p.events);
     assert.equal(closed.status, 'CLOSED');
