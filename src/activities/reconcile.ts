@@ -38,7 +38,7 @@ export function reconcileActivities(deps: Pick<ActivityDeps, 'gateway' | 'secret
           // appliedEventIds make them duplicates anywhere), and its fills are in the report lines
           const events = found.events.filter((e) => e.tradeId === believed[0]?.id);
           const findings = found.findings.map(({ code, detail }) => ({ code, detail }));
-          return { trade: trade ?? null, events, report: lines, highestSequence: found.highestSequences[symbol] ?? 0, findings };
+          return { trade: trade ?? null, events, report: lines, highestSequence: found.highestSequences[symbol] ?? 0, ...(findings.length > 0 ? { findings } : {}) };
         }),
       );
     },

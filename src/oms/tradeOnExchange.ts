@@ -3,7 +3,7 @@ import { exactSum } from '../domain/precision';
 import type { Trade } from '../domain/trade';
 import type { ExchangePort } from '../exchange/port';
 import type { Balance, ExchangeOrder } from '../exchange/types';
-import { parseClientId } from './clientIds';
+import { listIdOfLeg, parseClientId } from './clientIds';
 import { baseAsset, exitEventForFill, ordersOfTrade, restingStopQuantity } from './exchangeView';
 
 /**
@@ -48,7 +48,5 @@ export async function tradeOnExchange(
 
 /** a stop, a take-profit or a market close of ours: the orders that take coins out of a trade */
 function isExitLeg(clientOrderId: string): boolean {
-  const leg = parseClientId(clientOrderId)?.leg;
-  if (!leg) return false;
-  return leg.kind === 'close' || ((leg.kind === 'oco' || leg.kind === 'otoco') && leg.leg !== 'list');
+  return listIdOfLeg(clientOrderId) !== null || parseClientId(clientOrderId)?.leg.kind === 'close';
 }
