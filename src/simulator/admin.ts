@@ -10,8 +10,8 @@ import type { SimState } from './types';
 export interface SimulatorAdmin {
   /** cancels every open order (and order list) of the account on a symbol; returns how many */
   cancelAllOrders(apiKey: string, symbol: string): number;
-  /** takes `amount` of the FREE balance out of the account (a withdrawal); refuses more than is free */
-  withdraw(apiKey: string, asset: string, amount: number): void;
+  /** takes `amount` (default: all) of the FREE balance out of the account (a withdrawal); refuses more than is free; returns what was taken */
+  withdraw(apiKey: string, asset: string, amount?: number): number;
 }
 
 export function simulatorAdmin(state: SimState, engine: MatchingEngine, now: () => number, changed: () => void): SimulatorAdmin {
@@ -30,9 +30,11 @@ export function simulatorAdmin(state: SimState, engine: MatchingEngine, now: () 
     withdraw(apiKey, asset, amount) {
       const balance = account(apiKey).balances[asset];
       const free = balance?.free ?? 0;
-      if (!(amount > 0) || amount > free + 1e-12) throw new Error(`simulator admin: cannot withdraw ${amount} ${asset}, ${free} free`);
-      balance!.free = round8(free - amount);
+      const take = amount ?? free;
+      if (!(take > 0) || take > free + 1e-12) throw new Error(`simulator admin: cannot withdraw ${take} ${asset}, ${free} free`);
+      balance!.free = round8(free - take);
       changed();
+      return take;
     },
   };
 }

@@ -10,7 +10,7 @@ import { describeOmsResult, describeTrade, failureMessage } from './describe';
 import { emptyInbox, readEvents } from './inbox';
 import { sameTradeState } from './omsResults';
 import { SeenEvents } from './seenEvents';
-import { cancelOrderSignal, orderEventSignal, stateQuery, stopSignal } from '../contract/signals';
+import { cancelOrderSignal, orderEventSignal, reconcileNowSignal, stateQuery, stopSignal } from '../contract/signals';
 import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
 import { portfolioHaltSignal } from '../contract/portfolioApi';
 import { checkInput, startingState } from './traderStart';
@@ -18,6 +18,7 @@ import { TradeKeeper, type TradeResult } from './tradeKeeper';
 import { TradeLogOutbox } from './tradeLogOutbox';
 import { TraderEnvelope } from './traderEnvelope';
 import { TradeVisibility } from './tradeVisibility';
+import { ReconcileSchedule } from './reconcileSchedule';
 
 export const DEFAULT_MAX_CYCLES_PER_RUN = 200;
 /** patch: no new trade before a reconciliation succeeded (it tells which trade ids are taken) */
@@ -50,6 +51,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     cancelProtection: (input) => orders.cancelProtection(input),
   });
   const envelope = new TraderEnvelope(state, input.envelope, { journal, attempt, adopt });
+  const schedule = new ReconcileSchedule(state, input);
 
   // Signal handlers only take note; the main loop acts, so activities never run concurrently on one trade.
   const inbox = emptyInbox();
@@ -64,6 +66,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     inbox.cancelPending ||= request?.cancelPending === true;
   });
   setHandler(portfolioHaltSignal, (notice) => envelope.noteHalt(notice));
+  setHandler(reconcileNowSignal, (request) => schedule.request(request));
   setHandler(stateQuery, () => currentState());
 
   visibility.publishSearchAttributes();
@@ -78,13 +81,20 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   for (;;) {
     state.phase = 'WAITING';
     // the next cycle, or sooner an envelope deadline (a PENDING entry expiring) that is not a cycle
-    const wakeAt = envelope.wakeAt(state.nextCycleAt);
+    const wakeAt = schedule.wakeAt(envelope.wakeAt(state.nextCycleAt), isOpen(state.trade));
     const wait = wakeAt - Date.now();
     const timedOut = wait <= 0 || !(await condition(() => hasWork(), wait));
     const due = Date.now() >= state.nextCycleAt || (timedOut && wakeAt === state.nextCycleAt);
     await handleInbox();
     await tradeLog.flush();
     if (state.stopRequested) break;
+    const reconcileWhy = schedule.due(Date.now(), isOpen(state.trade));
+    if (reconcileWhy) {
+      // continuous reconciliation: the exchange is compared with the trade between cycles too
+      await reconcile(reconcileWhy);
+      await handleInbox();
+      await tradeLog.flush();
+    }
     if (due) {
       await runCycle();
       cyclesThisRun++;
@@ -123,12 +133,19 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
 
   // ===========================================================================================
 
-  async function reconcile(): Promise<void> {
+  async function reconcile(why?: string): Promise<void> {
+    const phase = state.phase;
     state.phase = 'RECONCILING';
     state.reconcileNeeded = true;
     const result = await attempt('reconcileSymbol', () => reconciliation.reconcileSymbol({ symbol: state.symbol, trade: openTrade() }));
+    if (why !== undefined) state.phase = phase;
     if (!result) return;
     state.reconcileNeeded = false;
+    if (schedule.enabled) {
+      state.lastReconciliation = { at: Date.now(), reason: why ?? 'start', findings: result.findings ?? [] };
+      schedule.done(Date.now());
+    }
+    if (why !== undefined && result.report.length > 0) journal('RECONCILE', `reconciliation (${why}) found ${result.report.length} difference(s) with the exchange`, state.trade ?? undefined);
     for (const line of result.report) journal('RECONCILE', line);
     continueAfter(Math.max(result.highestSequence ?? 0, result.trade ? (tradeSequenceOf(result.trade.id, state.symbol) ?? 0) : 0));
     if (!result.trade && isOpen(state.trade)) {
@@ -314,7 +331,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   }
 
   function hasWork(): boolean {
-    return inbox.events.length > 0 || inbox.cancels.length > 0 || state.stopRequested || envelope.hasWork();
+    return inbox.events.length > 0 || inbox.cancels.length > 0 || state.stopRequested || envelope.hasWork() || schedule.requested();
   }
 
   /** the state as the query shows it, the next run takes it over and the workflow returns it */

@@ -158,8 +158,7 @@ describe('reconcileSymbol activity (real ccxt against the simulator)', () => {
   it('coins and protection removed behind the engine\'s back: the ACTIVE trade ends CLOSED with the reason (not left ACTIVE)', async () => {
     const trade = await activeTrade();
     assert.ok(sim.admin.cancelAllOrders(API_KEY, 'BTCUSDT') >= 2, 'the protection was resting');
-    const btc = (await gateway.fetchBalance('BTC')).free;
-    sim.admin.withdraw(API_KEY, 'BTC', btc);
+    assert.ok(sim.admin.withdraw(API_KEY, 'BTC') > 0);
     const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade });
     assert.equal(r.trade?.id, trade.id);
     assert.equal(r.trade?.status, 'CLOSED');
