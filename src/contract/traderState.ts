@@ -55,6 +55,8 @@ export interface SymbolTraderState {
   stopRequested: boolean;
   /** a step failed for good: the next cycle starts by reconciling with the exchange */
   reconcileNeeded?: boolean;
+  /** the trade log's clock: the newest exchange (market) time seen and the workflow time it was seen at */
+  marketClock?: { at: number; seenAt: number };
   /** when the open trade is next compared with the exchange (continuous reconciliation), epoch ms */
   nextReconcileAt?: number;
   /** the latest reconciliation: when, why, and what it found (empty: the exchange agreed) */

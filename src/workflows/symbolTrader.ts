@@ -5,7 +5,7 @@ import { tradeSequenceOf } from '../domain/newTrade';
 import { isOpen, type Trade } from '../domain/trade';
 import { market, orders, protection, reconciliation, strategist } from './activities';
 import { nextDueTime } from './cadence';
-import { failedDecision, recordDecision, setOutcome, type CycleDecision } from './decisions';
+import { failedDecision, orderColumns, recordDecision, setOutcome, type CycleDecision } from './decisions';
 import { describeOmsResult, describeTrade, failureMessage } from './describe';
 import { emptyInbox, readEvents } from './inbox';
 import { sameTradeState } from './omsResults';
@@ -175,6 +175,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
       return;
     }
     state.lastPrice = { price: snapshot.last, at: snapshot.at };
+    tradeLog.observe(snapshot.at);
     await handleEvents();
 
     const seenByStrategist = openTrade();
@@ -233,7 +234,9 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     }
     const detail = result.outcome === 'REJECTED' ? result.rejection?.reason ?? 'rejected by the OMS' : describeOmsResult(command, result);
     setOutcome(state, result.outcome, detail);
-    journal(result.outcome === 'REJECTED' ? 'REJECTION' : 'ORDER', `${command.action} ${result.outcome}: ${detail}`, result.trade ?? state.trade ?? undefined, command.action);
+    const orderTrade = result.trade ?? state.trade ?? undefined;
+    const columns = result.outcome === 'REJECTED' || !orderTrade ? {} : orderColumns(command, orderTrade);
+    journal(result.outcome === 'REJECTED' ? 'REJECTION' : 'ORDER', `${command.action} ${result.outcome}: ${detail}`, orderTrade, command.action, undefined, columns);
     await adopt(result);
   }
 

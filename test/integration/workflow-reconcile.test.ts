@@ -117,6 +117,17 @@ describe('continuous reconciliation through the real workflows', () => {
       const closes = rows.filter((r) => r.kind === 'TRANSITION' && r.action === 'ACTIVE->CLOSED');
       assert.deepEqual(closes.map((r) => r.trade_id), [first.id, second.id]);
       assert.ok(closes.every((r) => /position was closed outside the engine/.test(r.detail)));
+      const decision = rows.find((r) => r.kind === 'DECISION' && r.action === 'PLAN_TRADE')!;
+      assert.deepEqual([decision.trade_id, decision.direction, decision.price, decision.stop_loss, decision.take_profits], [first.id, 'LONG', String(first.entryPrice), String(first.stopLossPrice), first.takeProfitPrices.join('/')]);
+      const order = rows.find((r) => r.kind === 'ORDER' && r.action === 'PLAN_TRADE')!;
+      assert.deepEqual([order.side, order.order_type, order.client_order_id], ['BUY', 'LIMIT', `de-${first.id}-e`]);
+      assert.match(order.exchange_order_id, /^\d+$/);
+      const fill = rows.find((r) => r.kind === 'TRANSITION' && r.action === 'PENDING->ACTIVE' && r.trade_id === first.id)!;
+      assert.equal(fill.time, new Date(ended.trade!.entryFills[0]!.at).toISOString(), 'a fill row is stamped with the exchange\'s fill time');
+      const times = rows.map((r) => Date.parse(r.time));
+      assert.ok(times.every((t) => t < Date.now() - 365 * 86_400_000), 'the market clock of the candle replay, not the wall clock');
+      // in event order; the simulator stamps a forced price's fills 1 ms before the candle's open, hence the slack
+      times.forEach((t, i) => assert.ok(i === 0 || t >= times[i - 1]! - 1_000, `row ${i} (${rows[i]!.kind} ${rows[i]!.detail}) is out of event order`));
       const recon = rows.filter((r) => r.kind === 'RECONCILE' && /: ACTIVE with .* CLOSED \(exit unknown\)$/.test(r.detail));
       assert.equal(recon.length, 2, rows.map((r) => `${r.kind} ${r.detail}`).join('\n'));
     });
