@@ -38,7 +38,8 @@ export function reconcileActivities(deps: Pick<ActivityDeps, 'gateway' | 'secret
           // only the believed trade's events: a recovered trade comes with its facts applied (its
           // appliedEventIds make them duplicates anywhere), and its fills are in the report lines
           const events = found.events.filter((e) => e.tradeId === believed[0]?.id);
-          return { trade: trade ?? null, events, report: lines, highestSequence: found.highestSequences[symbol] ?? 0 };
+          const findings = found.findings.map(({ code, detail }) => ({ code, detail }));
+          return { trade: trade ?? null, events, report: lines, highestSequence: found.highestSequences[symbol] ?? 0, ...(findings.length > 0 ? { findings } : {}) };
         }),
       );
     },
@@ -72,6 +73,7 @@ export function reportLines(r: ReconcileReport): string[] {
     const what = p.orders.map((o) => `${o.clientOrderId} ${o.quantity} stop ${o.stopPrice ?? '?'} target ${o.price ?? '?'}`).join(', ');
     lines.push(`${p.tradeId}: position was not fully protected; placed ${what}`);
   }
+  for (const f of r.findings) lines.push(f.detail);
   for (const u of r.unknownTrades) lines.push(`${u.tradeId} (${u.status}): ${u.detail}; ${u.action === 'CANCELLED' ? 'trade cancelled' : 'trade must be closed'}`);
   for (const b of r.balanceMismatches) {
     lines.push(`${b.tradeId}: expects ${b.expected} ${b.asset} held, the exchange shows ${b.onExchange}`);
@@ -88,7 +90,8 @@ function describeEvent(e: TradeEvent): string {
     case 'MANUAL_CLOSE':
       return `${e.tradeId} ${e.type} ${e.quantity} @ ${e.price}`;
     case 'ENTRY_CANCELLED':
-      return `${e.tradeId} ENTRY_CANCELLED (${e.reason})`;
+    case 'POSITION_GONE':
+      return `${e.tradeId} ${e.type} (${e.reason})`;
     default:
       return `${e.tradeId} ${e.type}`;
   }

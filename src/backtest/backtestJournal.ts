@@ -24,14 +24,15 @@ export class BacktestJournal {
     private readonly sequence: () => number,
   ) {}
 
-  add(kind: TradeLogKind, detail: string, trade?: Trade, action?: string, sequence = this.sequence()): void {
+  add(kind: TradeLogKind, detail: string, trade?: Trade, action?: string, sequence = this.sequence(), columns: Partial<TradeLogRow> = {}): void {
     this.rows.push({
+      ...(trade ? { tradeId: trade.id, status: trade.status, ...tradeColumns(trade) } : {}),
+      ...columns,
       id: `${this.prefix}:${this.symbol}:${this.#n++}`,
-      at: this.clock(),
+      at: columns.at ?? this.clock(),
       symbol: this.symbol,
       kind,
       sequence,
-      ...(trade ? { tradeId: trade.id, status: trade.status, ...tradeColumns(trade) } : {}),
       ...(action ? { action } : {}),
       detail: oneLine(detail),
     });

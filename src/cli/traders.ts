@@ -37,6 +37,7 @@ export function symbolTraderInput(config: TradingConfig, symbol: string): Symbol
   return {
     symbol,
     cycleIntervalMs: config.cycle_interval,
+    reconcileIntervalMs: config.reconcile_interval,
     mode: config.exchange.mode,
     // every trader started by the product is inside the risk envelope: its own rules and a slot per trade
     envelope: { rules: symbolEntryRules(config.risk), portfolio: true },

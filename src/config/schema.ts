@@ -181,6 +181,8 @@ export const TradingConfig = z
   .object({
     symbols: z.array(SymbolName).min(1).refine((s) => new Set(s).size === s.length, 'symbols must not repeat'),
     cycle_interval: Duration.default(15 * 60_000),
+    /** how often each open trade is compared with the exchange (orders, order lists, balances), besides on request */
+    reconcile_interval: Duration.default(5 * 60_000),
     timeframes: z.array(Timeframe).min(1).default(['15m', '1h', '4h']),
     exchange: ExchangeConfig.prefault({}),
     strategist: StrategistConfig.prefault({}),

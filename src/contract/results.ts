@@ -46,4 +46,6 @@ export interface ReconcileResult {
    * reuses a trade id (and adopts an old trade's orders). Absent in results recorded before it existed.
    */
   highestSequence?: number;
+  /** what comparing the open trade with the exchange found, by code (absent in results recorded before it existed) */
+  findings?: Array<{ code: string; detail: string }>;
 }

@@ -2,7 +2,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { TradeEvent } from '../domain/events';
 import type { Trade } from '../domain/trade';
 import type { OrderMonitorState } from './monitorState';
-import type { CancelOrderSignal, StopSignal, SymbolTraderState } from './traderState';
+import type { CancelOrderSignal, ReconcileRequest, StopSignal, SymbolTraderState } from './traderState';
 
 /**
  * Signal and query names are what `temporal workflow signal --name ...` and the CLI use: keep them.
@@ -15,6 +15,12 @@ export const orderEventSignal = defineSignal<[TradeEvent[] | TradeEvent]>('order
 export const cancelOrderSignal = defineSignal<[CancelOrderSignal?]>('cancelOrder');
 /** finish the current step and end; `{"cancelPending": true}` also cancels a PENDING entry */
 export const stopSignal = defineSignal<[StopSignal?]>('stop');
+/**
+ * compare the open trade with the exchange's orders, order lists and balances now, and repair or
+ * report the differences: `--input '{"reason":"stream reconnected"}'` or no input. The streaming
+ * monitor sends it after every reconnect; traders started before it existed ignore it.
+ */
+export const reconcileNowSignal = defineSignal<[ReconcileRequest?]>('reconcileNow');
 export const stateQuery = defineQuery<SymbolTraderState>('state');
 
 /** the monitor: start (or refresh) watching a trade's orders; a trade that is not open is dropped */

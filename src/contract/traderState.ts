@@ -61,6 +61,12 @@ export interface SymbolTraderState {
   stopRequested: boolean;
   /** a step failed for good: the next cycle starts by reconciling with the exchange */
   reconcileNeeded?: boolean;
+  /** the trade log's clock: the newest exchange (market) time seen and the workflow time it was seen at */
+  marketClock?: { at: number; seenAt: number };
+  /** when the open trade is next compared with the exchange (continuous reconciliation), epoch ms */
+  nextReconcileAt?: number;
+  /** the latest reconciliation: when, why, and what it found (empty: the exchange agreed) */
+  lastReconciliation?: { at: number; reason: string; findings: Array<{ code: string; detail: string }> };
   /** trade log rows not yet written (the journal was unavailable); written on the next flush */
   pendingRows?: TradeLogRow[];
   /** the risk envelope's part in this trader (absent for traders started without one) */
@@ -97,11 +103,19 @@ export interface SymbolTraderInput {
   maxCyclesPerRun?: number;
   /** the risk envelope (cooldown, trades per day, entry expiry, portfolio slots); absent: none */
   envelope?: TraderEnvelopeInput;
+  /** how often an open trade is compared with the exchange (default 5 minutes), besides on request */
+  reconcileIntervalMs?: number;
   /** set by continue-as-new only */
   state?: SymbolTraderState;
 }
 
 export interface CancelOrderSignal {
+  reason?: string;
+}
+
+/** `reconcileNow`: compare the open trade with the exchange at once (e.g. after a stream reconnect) */
+export interface ReconcileRequest {
+  /** shown in the trade log and the state, e.g. "user-data stream reconnected" */
   reason?: string;
 }
 

@@ -47,6 +47,11 @@ export type TradeEvent =
     }
   /** the OMS placed (or re-placed) protection; replaces the trade's open STOP/TARGET/OCO refs */
   | { type: 'PROTECTION_PLACED'; eventId: string; tradeId: string; orders: OrderRef[]; at: number }
+  /**
+   * reconciliation found the position gone from the account (no coins, no protection) and no fill of
+   * the trade's own orders that explains it: the trade ends CLOSED with the reason, its exit unknown
+   */
+  | { type: 'POSITION_GONE'; eventId: string; tradeId: string; quantity: number; reason: string; at: number }
   /** ADJUST_TRADE carried out on the exchange */
   | {
       type: 'PROTECTION_ADJUSTED';

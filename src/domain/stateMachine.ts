@@ -82,6 +82,8 @@ export function applyTradeEvent(trade: Trade, event: TradeEvent): Transition {
     case 'PROTECTION_PLACED':
     case 'PROTECTION_ADJUSTED':
       return onProtection(trade, event);
+    case 'POSITION_GONE':
+      return onPositionGone(trade, event);
   }
 }
 
@@ -249,6 +251,24 @@ function onProtection(trade: Trade, event: ProtectionEvent): Transition {
     next = { ...next, stopLossPrice: event.stopLossPrice, takeProfitPrices: [...event.takeProfitPrices] };
   }
   return { trade: next, effects: [journal(next, from, from, what)] };
+}
+
+/**
+ * The coins left the account without a fill of ours (sold or moved by hand, outside the engine) and
+ * no protection rests: nothing is left to protect or to exit, so the trade ends CLOSED with the
+ * reason. Its exit price is unknown, so no realized PnL is claimed; the fees paid are kept.
+ */
+function onPositionGone(trade: Trade, event: Extract<TradeEvent, { type: 'POSITION_GONE' }>): Transition {
+  const from = trade.status;
+  if (from !== 'ACTIVE') return ignore(trade, `position gone (${event.reason}), but trade ${trade.id} is ${from}`);
+  const { fees } = settle(trade);
+  const next: Trade = { ...markApplied(trade, event.eventId), status: 'CLOSED', closedAt: event.at, closeReason: event.reason, fees };
+  const effects: TradeEffect[] = [];
+  if (next.orders.some(isOpenProtection)) effects.push({ type: 'CANCEL_PROTECTION', tradeId: trade.id });
+  // an entry order still working would buy coins for a trade that is over
+  if (next.orders.some((o) => o.role === 'ENTRY' && o.status === 'OPEN')) effects.push({ type: 'CANCEL_ENTRY', tradeId: trade.id });
+  effects.push(journal(next, from, 'CLOSED', `${event.reason}; ${event.quantity} ${trade.symbol} no longer held, exit unknown (no realized PnL)`));
+  return { trade: next, effects };
 }
 
 // ---------------------------------------------------------------------------------------------

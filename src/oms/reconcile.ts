@@ -3,7 +3,9 @@ import type { TradeEvent } from '../domain/events';
 import { tradeQuantities } from '../domain/stateMachine';
 import { isOpen, type OrderRef, type Trade } from '../domain/trade';
 import type { ExchangePort } from '../exchange/port';
-import type { ExchangeOrder } from '../exchange/types';
+import type { Balance, ExchangeOrder } from '../exchange/types';
+import { reconcileTrade, type Finding } from '../domain/reconciliation';
+import { tradeOnExchange } from './tradeOnExchange';
 import { tradeSequenceOf } from '../domain/newTrade';
 import { applyEvents } from './applyEvents';
 import { belongsTo, entryClientId, parseClientId, tradeKey } from './clientIds';
@@ -62,6 +64,8 @@ export interface ReconcileReport {
   protectionPlaced: Array<{ tradeId: string; orders: OrderRef[] }>;
   unknownTrades: Array<{ tradeId: string; symbol: string; status: string; detail: string; action: 'CANCELLED' | 'CLOSE' }>;
   balanceMismatches: Array<{ tradeId: string; asset: string; expected: number; onExchange: number }>;
+  /** what the comparison of each ACTIVE trade with the exchange found (src/domain/reconciliation.ts) */
+  findings: Finding[];
   alerts: string[];
   /**
    * per symbol scanned, the highest trade sequence among our orders the exchange has ever seen (open
@@ -93,6 +97,7 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
     protectionPlaced: [],
     unknownTrades: [],
     balanceMismatches: [],
+    findings: [],
     alerts: [],
     highestSequences: {},
     clean: true,
@@ -142,6 +147,12 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
 
   // 4-5. each trade believed open
   const next: Trade[] = [];
+  let balances: Map<string, Balance> | undefined;
+  const accountLook = async (symbol: string) => {
+    balances ??= await gateway.fetchBalances();
+    const [history, ticker] = await Promise.all([gateway.fetchOrderHistory(symbol), gateway.fetchTicker(symbol)]);
+    return { balances, history, at: ticker.timestamp };
+  };
   for (const trade of trades) {
     if (!isOpen(trade)) {
       next.push(trade);
@@ -164,20 +175,20 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
       next.push(trade);
       continue;
     }
-    const outcome = await ensureProtection(gateway, trade, { protection: opts.protection, ...(opts.log ? { log: opts.log } : {}) });
-    report.events.push(...outcome.events);
-    report.alerts.push(...outcome.alerts);
-    if (outcome.placed.length > 0) report.protectionPlaced.push({ tradeId: trade.id, orders: outcome.placed });
-    const updated = applyEvents(trade, outcome.events);
-    const open = tradeQuantities(updated).open;
-    if (open > 0 && outcome.held === 0 && outcome.protectedQuantity === 0) {
-      report.unknownTrades.push({
-        tradeId: trade.id,
-        symbol: trade.symbol,
-        status: trade.status,
-        detail: `the trade should hold ${open} ${baseAsset(trade.symbol)} but the account has none free and no protection rests for it`,
-        action: 'CLOSE',
-      });
+    // the comparison and the decision are pure (src/domain/reconciliation.ts); here they are carried out
+    const heldByOthers = [...trades.filter((t) => isOpen(t) && t.id !== trade.id), ...report.recovered]
+      .filter((t) => t.symbol === trade.symbol)
+      .reduce((s, t) => s + tradeQuantities(t).open, 0);
+    const verdict = reconcileTrade(trade, await tradeOnExchange(gateway, trade, { ...(await accountLook(trade.symbol)), openOrders, heldByOthers }));
+    report.events.push(...verdict.events);
+    report.findings.push(...verdict.findings);
+    let updated = applyEvents(trade, verdict.events);
+    if (updated.status === 'ACTIVE') {
+      const outcome = await ensureProtection(gateway, updated, { protection: opts.protection, ...(opts.log ? { log: opts.log } : {}) });
+      report.events.push(...outcome.events);
+      report.alerts.push(...outcome.alerts);
+      if (outcome.placed.length > 0) report.protectionPlaced.push({ tradeId: trade.id, orders: outcome.placed });
+      updated = applyEvents(updated, outcome.events);
     }
     next.push(updated);
   }
@@ -210,7 +221,8 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
     report.foreignOrders.length === 0 &&
     report.protectionPlaced.length === 0 &&
     report.unknownTrades.length === 0 &&
-    report.balanceMismatches.length === 0;
+    report.balanceMismatches.length === 0 &&
+    report.findings.length === 0;
   return report;
 }
 

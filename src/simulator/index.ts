@@ -10,6 +10,7 @@ import { claimState, loadState, mergeAccounts, saveState } from './persistence';
 import type { FaultSpec, SimulatorHandle, SimulatorOptions } from './types';
 import { UserDataFeed } from './userData';
 import { attachUserStream, USER_STREAM_PATH } from './userStream';
+import { simulatorAdmin } from './admin';
 
 export type { FaultSpec, PriceFeedSpec, SimulatorHandle, SimulatorOptions } from './types';
 export { FeedMismatch, feedIdentity } from './persistence';
@@ -215,6 +216,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     setPrice,
     now: () => feed.clock(),
     faults: { add: (f: FaultSpec) => faults.add(f), clear: () => faults.clear() },
+    admin: simulatorAdmin(state, engine, () => feed.clock(), persist),
     play,
     pause,
     requests: () => requestLog,

@@ -1,3 +1,4 @@
+import type { SimulatorAdmin } from './admin';
 import type { Candle } from '../domain/market';
 import type { UserStreamControl } from './userStream';
 
@@ -85,6 +86,8 @@ export interface SimulatorHandle {
   setPrice(symbol: string, price: number, volume?: number): Promise<void>;
   now(): number;
   faults: { add(f: FaultSpec): void; clear(): void };
+  /** changes to the account made outside the API (cancels in the app, withdrawals), for tests */
+  admin: SimulatorAdmin;
   play(speed: number): void;
   pause(): void;
   /** every request received so far (method and path), for tests that count calls */

@@ -1,4 +1,8 @@
 import type { StrategistDecision } from '../contract/results';
+import type { AiCommand } from '../domain/commands';
+import { tradeIdFor } from '../domain/newTrade';
+import type { Trade } from '../domain/trade';
+import type { TradeLogRow } from '../domain/tradeLogRow';
 import { describeCommand } from './describe';
 import type { DecisionSummary, SymbolTraderState } from '../contract/traderState';
 import type { TradeLogOutbox } from './tradeLogOutbox';
@@ -36,13 +40,48 @@ export function recordDecision(
     ...(outcome ? { outcome } : {}),
     ...(outcomeDetail ? { outcomeDetail } : {}),
   };
-  const trade = state.trade ?? undefined;
-  tradeLog.add('DECISION', describeCommand(command), trade, command.action, sequence);
+  const trade = command.action === 'PLAN_TRADE' ? undefined : (state.trade ?? undefined);
+  tradeLog.add('DECISION', describeCommand(command), trade, command.action, sequence, commandColumns(command, state.symbol, sequence));
   if (decision.rejection) {
     const r = decision.rejection;
     tradeLog.add('REJECTION', `${r.stage}/${r.code}: ${r.reason}`, trade, command.action, sequence);
   }
   if (outcome === 'NOT_EXECUTED' && outcomeDetail) tradeLog.add('DECISION', `not carried out: ${outcomeDetail}`, trade, command.action, sequence);
+}
+
+/** a DECISION row's columns: the command's own levels (not the previous trade's) */
+export function commandColumns(command: AiCommand, symbol: string, sequence: number): Partial<TradeLogRow> {
+  if (command.action === 'PLAN_TRADE') {
+    const s = command.trade_setup;
+    return { tradeId: tradeIdFor(symbol, sequence), direction: s.direction, price: s.entry_price, stopLoss: s.stop_loss_price, takeProfits: s.take_profit_prices };
+  }
+  if (command.action === 'ADJUST_TRADE') {
+    return {
+      ...(command.new_stop_loss_price != null ? { stopLoss: command.new_stop_loss_price } : {}),
+      ...(command.new_take_profit_prices ? { takeProfits: command.new_take_profit_prices } : {}),
+    };
+  }
+  return {};
+}
+
+/**
+ * An ORDER row's columns: the order the command placed or cancelled (a plan's and a cancel's:
+ * the entry; an adjust's: the first protective list it placed), with side, type and both ids.
+ */
+export function orderColumns(command: AiCommand, trade: Trade): Partial<TradeLogRow> {
+  const ref = command.action === 'ADJUST_TRADE'
+    ? trade.orders.find((o) => o.role !== 'ENTRY' && o.status === 'OPEN')
+    : trade.orders.find((o) => o.role === 'ENTRY');
+  if (!ref) return {};
+  const entrySide = trade.direction === 'LONG' ? 'BUY' : 'SELL';
+  const exitSide = entrySide === 'BUY' ? 'SELL' : 'BUY';
+  const type = ref.role === 'ENTRY' ? 'LIMIT' : ref.role === 'OCO' ? 'OCO' : ref.role === 'STOP' ? 'STOP_LOSS' : 'LIMIT_MAKER';
+  return {
+    side: ref.role === 'ENTRY' ? entrySide : exitSide,
+    orderType: type,
+    clientOrderId: ref.clientOrderId,
+    ...(ref.exchangeOrderId !== undefined ? { exchangeOrderId: ref.exchangeOrderId } : {}),
+  };
 }
 
 /** what the OMS made of the last decision */

@@ -5,12 +5,12 @@ import { tradeSequenceOf } from '../domain/newTrade';
 import { isOpen, type Trade } from '../domain/trade';
 import { market, orders, protection, reconciliation, strategist } from './activities';
 import { nextDueTime } from './cadence';
-import { failedDecision, recordDecision, setOutcome, type CycleDecision } from './decisions';
+import { failedDecision, orderColumns, recordDecision, setOutcome, type CycleDecision } from './decisions';
 import { describeOmsResult, describeTrade, failureMessage } from './describe';
 import { emptyInbox, readEvents } from './inbox';
 import { sameTradeState } from './omsResults';
 import { SeenEvents } from './seenEvents';
-import { cancelOrderSignal, orderEventSignal, stateQuery, stopSignal } from '../contract/signals';
+import { cancelOrderSignal, orderEventSignal, reconcileNowSignal, stateQuery, stopSignal } from '../contract/signals';
 import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
 import { portfolioHaltSignal } from '../contract/portfolioApi';
 import { checkInput, startingState } from './traderStart';
@@ -19,6 +19,7 @@ import { TradeLogOutbox } from './tradeLogOutbox';
 import { TraderEnvelope } from './traderEnvelope';
 import { TradeVisibility } from './tradeVisibility';
 import * as summary from './summaries';
+import { ReconcileSchedule } from './reconcileSchedule';
 
 export const DEFAULT_MAX_CYCLES_PER_RUN = 200;
 /** patch: no new trade before a reconciliation succeeded (it tells which trade ids are taken) */
@@ -59,6 +60,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     cancelProtection: (i) => orders.cancelProtection.executeWithOptions({ summary: summary.cancelProtectionSummary(i.trade, i.reason) }, [i]),
   });
   const envelope = new TraderEnvelope(state, input.envelope, { journal, attempt, adopt });
+  const schedule = new ReconcileSchedule(state, input);
 
   // Signal handlers only take note; the main loop acts, so activities never run concurrently on one trade.
   const inbox = emptyInbox();
@@ -73,6 +75,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     inbox.cancelPending ||= request?.cancelPending === true;
   });
   setHandler(portfolioHaltSignal, (notice) => envelope.noteHalt(notice));
+  setHandler(reconcileNowSignal, (request) => schedule.request(request));
   setHandler(stateQuery, () => currentState());
 
   visibility.publishSearchAttributes();
@@ -88,7 +91,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   for (;;) {
     state.phase = 'WAITING';
     // the next cycle, or sooner an envelope deadline (a PENDING entry expiring) that is not a cycle
-    const wakeAt = envelope.wakeAt(state.nextCycleAt);
+    const wakeAt = schedule.wakeAt(envelope.wakeAt(state.nextCycleAt), isOpen(state.trade));
     const wait = wakeAt - Date.now();
     visibility.showDetails();
     const timer = { summary: summary.cycleTimerSummary(state.nextCycleAt, wakeAt, state.lastDecision, state.trade) };
@@ -97,6 +100,13 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     await handleInbox();
     await tradeLog.flush();
     if (state.stopRequested) break;
+    const reconcileWhy = schedule.due(Date.now(), isOpen(state.trade));
+    if (reconcileWhy) {
+      // continuous reconciliation: the exchange is compared with the trade between cycles too
+      await reconcile(reconcileWhy);
+      await handleInbox();
+      await tradeLog.flush();
+    }
     if (due) {
       await runCycle();
       cyclesThisRun++;
@@ -137,14 +147,21 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
 
   // ===========================================================================================
 
-  async function reconcile(): Promise<void> {
+  async function reconcile(why?: string): Promise<void> {
+    const phase = state.phase;
     state.phase = 'RECONCILING';
     state.reconcileNeeded = true;
     visibility.showDetails();
     const args = { symbol: state.symbol, trade: openTrade() };
     const result = await attempt('reconcileSymbol', () => reconciliation.reconcileSymbol.executeWithOptions({ summary: summary.reconcileSummary(args.symbol, args.trade) }, [args]));
+    if (why !== undefined) state.phase = phase;
     if (!result) return;
     state.reconcileNeeded = false;
+    if (schedule.enabled) {
+      state.lastReconciliation = { at: Date.now(), reason: why ?? 'start', findings: result.findings ?? [] };
+      schedule.done(Date.now());
+    }
+    if (why !== undefined && result.report.length > 0) journal('RECONCILE', `reconciliation (${why}) found ${result.report.length} difference(s) with the exchange`, state.trade ?? undefined);
     for (const line of result.report) journal('RECONCILE', line);
     continueAfter(Math.max(result.highestSequence ?? 0, result.trade ? (tradeSequenceOf(result.trade.id, state.symbol) ?? 0) : 0));
     if (!result.trade && isOpen(state.trade)) {
@@ -182,6 +199,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
       return;
     }
     state.lastPrice = { price: snapshot.last, at: snapshot.at, timeframes: snapshot.timeframes.map((t) => t.timeframe) };
+    tradeLog.observe(snapshot.at);
     visibility.showDetails();
     await handleEvents();
 
@@ -245,7 +263,9 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     }
     const detail = result.outcome === 'REJECTED' ? result.rejection?.reason ?? 'rejected by the OMS' : describeOmsResult(command, result);
     setOutcome(state, result.outcome, detail);
-    journal(result.outcome === 'REJECTED' ? 'REJECTION' : 'ORDER', `${command.action} ${result.outcome}: ${detail}`, result.trade ?? state.trade ?? undefined, command.action);
+    const orderTrade = result.trade ?? state.trade ?? undefined;
+    const columns = result.outcome === 'REJECTED' || !orderTrade ? {} : orderColumns(command, orderTrade);
+    journal(result.outcome === 'REJECTED' ? 'REJECTION' : 'ORDER', `${command.action} ${result.outcome}: ${detail}`, orderTrade, command.action, undefined, columns);
     await adopt(result);
   }
 
@@ -349,7 +369,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   }
 
   function hasWork(): boolean {
-    return inbox.events.length > 0 || inbox.cancels.length > 0 || state.stopRequested || envelope.hasWork();
+    return inbox.events.length > 0 || inbox.cancels.length > 0 || state.stopRequested || envelope.hasWork() || schedule.requested();
   }
 
   /** the state as the query shows it, the next run takes it over and the workflow returns it */

@@ -1,4 +1,4 @@
-import type { TradeLogKind } from '../domain/tradeLogRow';
+import type { TradeLogKind, TradeLogRow } from '../domain/tradeLogRow';
 import type { TradeEvent } from '../domain/events';
 import { applyTradeEvent, type TradeEffect } from '../domain/stateMachine';
 import type { Trade } from '../domain/trade';
@@ -15,7 +15,7 @@ import { beforeEvents } from './omsResults';
 /** an OMS or reconcile result: the trade after its events, the events, and what a trader must see */
 export type TradeResult = { trade: Trade | null; events: TradeEvent[]; alerts?: string[] };
 
-export type Journal = (kind: TradeLogKind, detail: string, trade?: Trade, action?: string) => void;
+export type Journal = (kind: TradeLogKind, detail: string, trade?: Trade, action?: string, sequence?: number, columns?: Partial<TradeLogRow>) => void;
 
 export interface TradeKeeperPorts {
   getTrade(): Trade | null;
@@ -87,7 +87,9 @@ export class TradeKeeper {
     const trade = p.getTrade();
     if (effect.type === 'JOURNAL') {
       const action = effect.from === effect.to ? cause.type : `${effect.from}->${effect.to}`;
-      p.journal('TRANSITION', effect.detail, trade ?? undefined, action);
+      // an exchange fact is logged at the exchange's time; protection events carry the OMS's own
+      const at = cause.type === 'PROTECTION_PLACED' || cause.type === 'PROTECTION_ADJUSTED' ? undefined : cause.at;
+      p.journal('TRANSITION', effect.detail, trade ?? undefined, action, undefined, at !== undefined ? { at } : {});
       return [];
     }
     if (!trade || trade.id !== effect.tradeId) return [];

@@ -26,7 +26,7 @@ export class TradeLogOutbox {
   readonly #idPrefix: string;
 
   constructor(
-    private readonly state: Pick<SymbolTraderState, 'symbol' | 'sequence' | 'journalSeq' | 'lastError'>,
+    private readonly state: Pick<SymbolTraderState, 'symbol' | 'sequence' | 'journalSeq' | 'lastError' | 'marketClock'>,
     carried: readonly TradeLogRow[],
   ) {
     const info = workflowInfo();
@@ -34,18 +34,39 @@ export class TradeLogOutbox {
     this.#unwritten = [...carried];
   }
 
-  add(kind: TradeLogKind, detail: string, trade?: Trade, action?: string, sequence = this.state.sequence): void {
+  /**
+   * `columns` fill the structured columns the row is about (an order's side, type and ids; a
+   * command's levels); `columns.at` is the exchange's time of the event the row records.
+   */
+  add(kind: TradeLogKind, detail: string, trade?: Trade, action?: string, sequence = this.state.sequence, columns: Partial<TradeLogRow> = {}): void {
     const n = this.state.journalSeq++;
+    if (columns.at !== undefined) this.observe(columns.at);
     this.#unwritten.push({
+      ...(trade ? { tradeId: trade.id, status: trade.status, ...tradeColumns(trade) } : {}),
+      ...columns,
       id: `${this.#idPrefix}:${n}`,
-      at: Date.now(),
+      at: columns.at ?? this.marketNow(),
       symbol: this.state.symbol,
       kind,
       sequence,
-      ...(trade ? { tradeId: trade.id, status: trade.status, ...tradeColumns(trade) } : {}),
       ...(action ? { action } : {}),
       detail: oneLine(detail),
     });
+  }
+
+  /**
+   * The trade log's clock is the exchange's (in replay mode the market clock, years behind the
+   * wall): rows not about an exchange event get the newest exchange time seen (not advanced by the
+   * workflow's own clock, which runs at another pace than a replay's market), so a log keeps one
+   * clock and its rows stay in event order. Before any exchange time is known: workflow time.
+   */
+  observe(exchangeAt: number): void {
+    if (!Number.isFinite(exchangeAt)) return;
+    if (!this.state.marketClock || exchangeAt > this.state.marketClock.at) this.state.marketClock = { at: exchangeAt, seenAt: Date.now() };
+  }
+
+  marketNow(): number {
+    return this.state.marketClock?.at ?? Date.now();
   }
 
   /** rows not written yet, for the state query and the next run */

@@ -14,6 +14,9 @@ export function checkInput(input: SymbolTraderInput): void {
   if (input?.maxCyclesPerRun !== undefined && !(Number.isInteger(input.maxCyclesPerRun) && input.maxCyclesPerRun >= 1)) {
     problems.push(`maxCyclesPerRun must be a whole number >= 1, got ${JSON.stringify(input.maxCyclesPerRun)}`);
   }
+  if (input?.reconcileIntervalMs !== undefined && !(Number.isFinite(input.reconcileIntervalMs) && input.reconcileIntervalMs >= MIN_CYCLE_INTERVAL_MS)) {
+    problems.push(`reconcileIntervalMs must be at least ${MIN_CYCLE_INTERVAL_MS} ms, got ${JSON.stringify(input.reconcileIntervalMs)}`);
+  }
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(`symbolTrader input: ${problems.join('; ')}`, 'InvalidTraderInput');
 }
 

@@ -145,4 +145,43 @@ describe('reconcileSymbol activity (real ccxt against the simulator)', () => {
     assert.equal(r.trade?.status, 'CANCELLED');
     assert.ok(r.report.some((l) => /T-BTCUSDT-000099 \(PENDING\): entry order .* does not exist on the exchange; trade cancelled/.test(l)), r.report.join('\n'));
   });
+
+  // the stuck-ACTIVE trade: an ACTIVE trade whose coins and protection are gone must end
+  async function activeTrade(): Promise<Trade> {
+    const pending = await placePlan();
+    await sim.setPrice('BTCUSDT', 64799);
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: pending });
+    assert.equal(r.trade?.status, 'ACTIVE');
+    return r.trade!;
+  }
+
+  it('coins and protection removed behind the engine\'s back: the ACTIVE trade ends CLOSED with the reason (not left ACTIVE)', async () => {
+    const trade = await activeTrade();
+    assert.ok(sim.admin.cancelAllOrders(API_KEY, 'BTCUSDT') >= 2, 'the protection was resting');
+    assert.ok(sim.admin.withdraw(API_KEY, 'BTC') > 0);
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade });
+    assert.equal(r.trade?.id, trade.id);
+    assert.equal(r.trade?.status, 'CLOSED');
+    assert.match(r.trade!.closeReason!, /no BTC for this trade and no protection rests; the position was closed outside the engine/);
+    const closedAt = r.trade!.closedAt!;
+    assert.ok(closedAt <= sim.now() && closedAt > sim.now() - 60_000, `closed at the exchange's time (the market clock ${sim.now()}, not the wall clock): ${closedAt}`);
+    assert.deepEqual(r.events.map((e) => e.type), ['POSITION_GONE']);
+    assert.deepEqual(r.findings?.map((f) => f.code), ['POSITION_GONE']);
+    assert.ok(r.report.some((l) => l.startsWith(`${trade.id}: ACTIVE with `) && l.endsWith('CLOSED (exit unknown)')), r.report.join('\n'));
+    assert.deepEqual(await gateway.fetchOpenOrders('BTCUSDT'), [], 'nothing was placed for coins that are not there');
+  });
+
+  it('the stops filled while the trade did not know its protection: the fills are found in the account\'s trades and close it with its PnL', async () => {
+    const trade = await activeTrade();
+    // the record lost its protection refs (e.g. the result of ensureProtection never reached the workflow)
+    const forgetful: Trade = { ...trade, orders: trade.orders.filter((o) => o.role === 'ENTRY') };
+    await sim.setPrice('BTCUSDT', 63400);
+    assert.deepEqual((await gateway.fetchOpenOrders('BTCUSDT')).filter((o) => belongsTo(o.clientOrderId, TRADE)), [], 'the stops filled');
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: forgetful });
+    assert.equal(r.trade?.status, 'CLOSED');
+    assert.deepEqual([...new Set(r.events.map((e) => e.type))], ['STOP_FILLED']);
+    assert.deepEqual(r.findings?.map((f) => f.code), ['EXIT_FILLS_RECOVERED']);
+    assert.ok(r.trade!.realizedPnl! < 0, 'a stop-out loses money, and the PnL says how much');
+    assert.equal(r.trade!.exitFills.reduce((s, f) => s + f.quantity, 0).toFixed(8), trade.entryFills.reduce((s, f) => s + f.quantity, 0).toFixed(8));
+  });
 });

@@ -177,17 +177,16 @@ describe('reconcile', () => {
       orders: [],
     };
     const report = await reconcile(h.gateway, [pending, ghost, ghostActive]);
-    assert.deepEqual(
-      report.unknownTrades.map((u) => [u.tradeId, u.action]),
-      [
-        ['T-BTCUSDT-000099', 'CANCELLED'],
-        ['T-ETHUSDT-000007', 'CLOSE'],
-      ],
-    );
+    assert.deepEqual(report.unknownTrades.map((u) => [u.tradeId, u.action]), [['T-BTCUSDT-000099', 'CANCELLED']]);
+    // an ACTIVE trade with no coins and no protection ends: CLOSED with the reason, never left ACTIVE
+    assert.deepEqual(report.findings.map((f) => [f.tradeId, f.code]), [['T-ETHUSDT-000007', 'POSITION_GONE']]);
+    const gone = report.trades.find((t) => t.id === 'T-ETHUSDT-000007')!;
+    assert.equal(gone.status, 'CLOSED');
+    assert.match(gone.closeReason!, /the account holds no ETH for this trade and no protection rests/);
     const marked = report.trades.find((t) => t.id === 'T-BTCUSDT-000099')!;
     assert.equal(marked.status, 'CANCELLED');
     assert.ok(report.events.some((e) => e.type === 'ENTRY_CANCELLED' && e.tradeId === 'T-BTCUSDT-000099'));
-    assert.deepEqual(report.balanceMismatches.map((b) => [b.tradeId, b.asset, b.onExchange]), [['T-ETHUSDT-000007', 'ETH', 0]]);
+    assert.deepEqual(report.balanceMismatches, [], 'a trade that ended expects nothing held');
     assert.equal(report.trades.find((t) => t.id === pending.id)!.status, 'PENDING', 'the real trade is untouched');
   });
 });
