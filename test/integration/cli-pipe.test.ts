@@ -50,6 +50,19 @@ describe('CLI output through a pipe', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('npx dynamic-executor runs the CLI from a clone, without npm link (the bin entry runs under tsx)', async () => {
+    // --no-install: the project's own bin, never a download of a package of that name from the registry
+    const out = join(dir, 'npx.out');
+    const script = `npx --no-install dynamic-executor log --csv --file '${join(dir, 'nothing.csv')}' > '${out}'`;
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn('bash', ['-c', script], { cwd: ROOT, env, stdio: 'ignore' });
+      child.once('error', reject);
+      child.once('exit', resolve);
+    });
+    assert.equal(code, 0);
+    assert.match(readFileSync(out, 'utf8'), /^no trade log rows in .*nothing\.csv\n$/);
+  });
+
   it('log --csv of a 1 MB trade log arrives byte for byte', async () => {
     const file = join(dir, 'trade_log.csv');
     const rows = Array.from({ length: 5000 }, (_, i) =>
