@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exitAfterFlush } from './cli/exit';
 import { runCli } from './cli/program';
 
 /**
@@ -8,7 +9,7 @@ import { runCli } from './cli/program';
  */
 export async function main(argv: readonly string[]): Promise<never> {
   const code = await runCli(argv);
-  process.exit(code);
+  return exitAfterFlush(code);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

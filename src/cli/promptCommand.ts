@@ -118,6 +118,7 @@ export function snapshotAt(symbol: string, file: string, at: number, config: Pic
   if (usage(() => canonicalSymbol(fileSymbol!)) !== symbol) {
     throw new CliError(`--candles ${file} holds ${fileSymbol} candles, not ${symbol}`, EXIT_USAGE);
   }
+  if (!existsSync(file)) throw new CliError(`--candles ${file}: the file is not there (candle files: ${dirname(file)}/<SYMBOL>-<timeframe>.csv)`, EXIT_USAGE);
   const baseMs = parseDuration(baseTf!);
   const base = usage(() => readCandleFile(file));
   const closed = closedCandlesAt(base, baseMs, at);

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import { stopSignal } from '../contract/signals';
+import { stopSignal, stopTraderUpdate } from '../contract/signals';
 import { CliError, EXIT_USAGE } from './errors';
 import { parseSymbol } from './context';
+import { sendControl } from './controls';
 import { withTemporal } from './session';
 import { listTraders, runningTrader } from './traders';
 
@@ -13,7 +14,7 @@ interface StopOptions {
 export function stopCommand(): Command {
   return new Command('stop')
     .description(
-      "stop a symbol's trader after its current step; an ACTIVE position keeps its stop and targets on the exchange",
+      "stop a symbol's trader after its current step and say how it ended; an ACTIVE position keeps its stop and targets on the exchange",
     )
     .argument('[SYMBOL]', 'the symbol to stop')
     .option('--all', 'stop every running trader')
@@ -21,7 +22,7 @@ export function stopCommand(): Command {
     .action(async (symbolArg: string | undefined, opts: StopOptions, cmd: Command) => {
       if (!!symbolArg === !!opts.all) throw new CliError('stop needs a SYMBOL or --all (not both)', EXIT_USAGE);
       const symbol = symbolArg === undefined ? undefined : parseSymbol(symbolArg);
-      await withTemporal(cmd, async ({ client }) => {
+      await withTemporal(cmd, async ({ client, connection }) => {
         const symbols = symbol ? [symbol] : (await listTraders(client)).map((t) => t.symbol);
         if (symbols.length === 0) {
           console.log('no trader is running');
@@ -33,8 +34,14 @@ export function stopCommand(): Command {
             if (symbol) throw new CliError(`${s} is not running (workflow ${handle.workflowId} has ended)`);
             continue;
           }
-          await handle.signal(stopSignal, { cancelPending: !!opts.cancelPending });
-          console.log(`${s}: stop requested${opts.cancelPending ? ' (a PENDING entry will be cancelled)' : ''}`);
+          const request = { cancelPending: !!opts.cancelPending };
+          const answer = await sendControl(connection, handle, stopTraderUpdate, request, s);
+          if (answer.kind === 'done') {
+            console.log(`${s}: ${answer.outcome.message}`);
+            continue;
+          }
+          await handle.signal(stopSignal, request);
+          console.log(`${s}: stop requested${opts.cancelPending ? ' (a PENDING entry will be cancelled)' : ''}; this run predates answers, see: status ${s}`);
         }
       });
     });

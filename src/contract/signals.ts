@@ -1,8 +1,8 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TradeEvent } from '../domain/events';
 import type { Trade } from '../domain/trade';
 import type { OrderMonitorState } from './monitorState';
-import type { CancelOrderSignal, ReconcileRequest, StopSignal, SymbolTraderState } from './traderState';
+import type { CancelOrderSignal, ControlOutcome, ReconcileRequest, StopSignal, SymbolTraderState } from './traderState';
 
 /**
  * Signal and query names are what `temporal workflow signal --name ...` and the CLI use: keep them.
@@ -22,6 +22,13 @@ export const stopSignal = defineSignal<[StopSignal?]>('stop');
  */
 export const reconcileNowSignal = defineSignal<[ReconcileRequest?]>('reconcileNow');
 export const stateQuery = defineQuery<SymbolTraderState>('state');
+/**
+ * The same two controls as Updates, which answer with what happened. The cancel's validator refuses
+ * it when there is no PENDING entry, inside the workflow, so the check and the act cannot race (a
+ * query then a signal could). The signals above keep working for `temporal workflow signal`.
+ */
+export const cancelEntryUpdate = defineUpdate<ControlOutcome, [CancelOrderSignal?]>('cancelEntry');
+export const stopTraderUpdate = defineUpdate<ControlOutcome, [StopSignal?]>('stopTrader');
 
 /** the monitor: start (or refresh) watching a trade's orders; a trade that is not open is dropped */
 export const watchSignal = defineSignal<[Trade]>('watch');

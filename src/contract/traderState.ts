@@ -124,6 +124,15 @@ export interface StopSignal {
   cancelPending?: boolean;
 }
 
+/** what a cancelEntry or stopTrader Update did, in a line a person reads */
+export interface ControlOutcome {
+  /** CANCELLED: the entry is cancelled; NOT_CANCELLED: it was not (filled first, or the exchange failed); STOPPED */
+  result: 'CANCELLED' | 'NOT_CANCELLED' | 'STOPPED';
+  message: string;
+  /** the trade afterwards, if there is one */
+  trade: { id: string; status: TradeStatus } | null;
+}
+
 export const SEEN_EVENT_IDS_LIMIT = 1000;
 
 export type { TradeStatus };

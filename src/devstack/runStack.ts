@@ -164,6 +164,9 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
     console.log(`  symbols (every ${everyText(config.cycle_interval)}):`);
     for (const line of lines) console.log(line);
     console.log('  CLI:         npm run cli -- status   (Ctrl-C here stops the stack; workflows resume next start)');
+    // one line, once every symbol's workflow is running: what a newcomer opens next
+    const uiUrl = server.uiUrl ?? 'the Temporal Web UI';
+    console.log(`ready: ${lines.length > 0 ? 'all symbols are running; ' : ''}open ${uiUrl} or run: npm run cli -- status`);
     await running;
     console.log('worker stopped');
     if (fatal) throw fatal;

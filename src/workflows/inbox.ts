@@ -5,7 +5,8 @@ import type { CancelOrderSignal } from '../contract/traderState';
 /** What signals brought in: handlers only take note here, the main loop acts on it. */
 export interface Inbox {
   events: TradeEvent[];
-  cancels: CancelOrderSignal[];
+  /** ticket: set when the cancel came as the cancelEntry Update, which waits for its outcome */
+  cancels: Array<CancelOrderSignal & { ticket?: number }>;
   /** a stop asked for the PENDING entry to be cancelled */
   cancelPending: boolean;
 }

@@ -1,4 +1,4 @@
-import { ActivityFailure, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { OmsResult } from '../domain/omsResult';
 import type { TradeEvent } from '../domain/events';
 import { tradeSequenceOf } from '../domain/newTrade';
@@ -13,6 +13,7 @@ import { SeenEvents } from './seenEvents';
 import { cancelOrderSignal, orderEventSignal, reconcileNowSignal, stateQuery, stopSignal } from '../contract/signals';
 import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
 import { portfolioHaltSignal } from '../contract/portfolioApi';
+import { stopCancelText, TraderControls } from './controls';
 import { checkInput, startingState } from './traderStart';
 import { TradeKeeper, type TradeResult } from './tradeKeeper';
 import { TradeLogOutbox } from './tradeLogOutbox';
@@ -31,6 +32,8 @@ const CATCH_UP_BEFORE_DECIDING = 'catch-up-before-deciding';
  * happened that no order event has brought yet. Normal scheduling is well within it.
  */
 export const CATCH_UP_WHEN_LATE_MS = 10_000;
+/** patch: cancel and stop also as Updates that answer with what happened (src/workflows/controls.ts) */
+const CONTROL_UPDATES = 'cancel-stop-updates';
 
 
 /**
@@ -77,6 +80,9 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   setHandler(portfolioHaltSignal, (notice) => envelope.noteHalt(notice));
   setHandler(reconcileNowSignal, (request) => schedule.request(request));
   setHandler(stateQuery, () => currentState());
+  const controls = new TraderControls(state, inbox);
+  const updates = patched(CONTROL_UPDATES);
+  if (updates) controls.register();
 
   visibility.publishSearchAttributes();
   visibility.showDetails();
@@ -117,7 +123,8 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     if (cyclesThisRun >= maxCycles || workflowInfo().continueAsNewSuggested) {
       await handleInbox();
       await tradeLog.flush();
-      if (!hasWork()) {
+      // an Update still answering its caller is not carried over: the next time round
+      if (!hasWork() && (!updates || allHandlersFinished())) {
         return continueAsNew<typeof symbolTrader>({ ...input, state: currentState() });
       }
     }
@@ -128,21 +135,30 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   visibility.showDetails();
   await handleInbox();
   const trade = state.trade;
+  let stopped: string;
   if (trade?.status === 'PENDING' && inbox.cancelPending) {
     journal('CONTROL', 'stop: cancelling the PENDING entry as asked', trade);
     const cancelled = await attempt('cancelling the PENDING entry on stop', () => cancelEntry(trade, 'symbol stopped'));
     if (cancelled) await adopt(cancelled);
+    stopped = `stopped: the PENDING entry of ${trade.id} is ${stopCancelText(trade.id, state.trade, state.lastError)}`;
   } else if (trade?.status === 'PENDING') {
-    journal('CONTROL', 'stop: the PENDING entry stays on the exchange (stop with cancelPending to cancel it); start the symbol again to track it', trade);
+    stopped = 'stop: the PENDING entry stays on the exchange (stop with cancelPending to cancel it); start the symbol again to track it';
+    journal('CONTROL', stopped, trade);
   } else if (trade?.status === 'ACTIVE') {
-    journal('CONTROL', `stop: the ACTIVE position keeps its stop ${trade.stopLossPrice} and targets ${trade.takeProfitPrices.join('/')} on the exchange`, trade);
+    stopped = `stop: the ACTIVE position keeps its stop ${trade.stopLossPrice} and targets ${trade.takeProfitPrices.join('/')} on the exchange`;
+    journal('CONTROL', stopped, trade);
   } else {
-    journal('CONTROL', 'stop: no open trade');
+    stopped = 'stop: no open trade';
+    journal('CONTROL', stopped);
   }
   await visibility.watchCurrentTrade();
   await tradeLog.flush();
   state.phase = 'STOPPED';
   visibility.showDetails();
+  if (updates) {
+    controls.stopped(stopped, state.trade);
+    await condition(allHandlersFinished);
+  }
   return currentState();
 
   // ===========================================================================================
@@ -303,7 +319,12 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     while (inbox.events.length > 0 || inbox.cancels.length > 0 || envelope.hasWork()) {
       await handleEvents();
       const cancel = inbox.cancels.shift();
-      if (cancel) await cancelByHand(cancel.reason ?? 'manual cancel');
+      if (cancel) {
+        const before = state.trade;
+        const errorBefore = state.lastError;
+        await cancelByHand(cancel.reason ?? 'manual cancel');
+        controls.cancelHandled(cancel.ticket, before, state.trade, state.lastError !== errorBefore ? state.lastError : null);
+      }
       await envelope.handleHalts();
     }
     await envelope.expireEntry();

@@ -16,7 +16,7 @@ import { buildActivityDeps, createWorker, type WorkerGroup } from '../../src/wor
 import { stateQuery } from '../../src/contract/signals';
 import type { SymbolTraderState } from '../../src/contract/traderState';
 import { FakeLlmServer, structured } from '../support/fakeLlmServer';
-import { devServerIn } from '../support/temporalEnv';
+import { binaryPath, devServerIn } from '../support/temporalEnv';
 
 /**
  * The CLI as a user runs it (a separate process: node --import tsx src/client.ts ...) against a
@@ -57,6 +57,29 @@ describe('the CLI against a running stack', () => {
       child.once('error', reject);
       child.once('exit', (code) => resolve({ code, stdout, stderr }));
     });
+
+  /** a limit entry 1% under the simulator's last price, as the test LLM's next answer */
+  async function pullbackPlan(symbol: string) {
+    const ticker = (await (await fetch(`${sim!.url}/api/v3/ticker/price?symbol=${symbol}`)).json()) as { price: string };
+    const last = Number(ticker.price);
+    const round = (x: number) => Number(x.toPrecision(6));
+    return structured({
+      action: 'PLAN_TRADE',
+      trade_setup: {
+        symbol,
+        direction: 'LONG',
+        entry_price: round(last * 0.99),
+        stop_loss_price: round(last * 0.97),
+        take_profit_prices: [round(last * 1.03)],
+        position_size_percent: 5,
+      },
+      reasoning: `pullback entry for the CLI test (${symbol})`,
+    });
+  }
+
+  /** Updates the workflow accepted (a validator's refusal writes nothing to the history) */
+  const acceptedUpdates = async (workflowId: string) =>
+    ((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
 
   const state = (symbol: string) => client.workflow.getHandle(`trader-${symbol}`).query(stateQuery);
 
@@ -212,18 +235,20 @@ describe('the CLI against a running stack', () => {
     const noneActive = await cli(['list', '--trade-status', 'ACTIVE']);
     assert.match(noneActive.stdout, /no running trader whose trade is ACTIVE/);
 
+    // the Update answers once the workflow has cancelled: no polling needed to know what happened
     const cancel = await cli(['cancel', 'BTCUSDT', '--reason', 'changed my mind']);
     assert.equal(cancel.code, 0, cancel.stderr);
-    assert.match(cancel.stdout, new RegExp(`cancel of trade ${trade.id} requested \\(reason: changed my mind\\)`));
-    const cancelled = await until('the trade is CANCELLED', async () => {
-      const s = await state('BTCUSDT');
-      return s.trade?.status === 'CANCELLED' ? s : undefined;
-    });
+    assert.match(cancel.stdout, new RegExp(`BTCUSDT: trade ${trade.id} cancelled: its entry order is off the exchange \\(reason: changed my mind\\)`));
+    const cancelled = await state('BTCUSDT');
     assert.equal(cancelled.trade!.id, trade.id);
+    assert.equal(cancelled.trade!.status, 'CANCELLED', 'cancelled by the time the CLI answered');
 
+    // refused by the Update's validator inside the workflow; a refused Update leaves no trace in the history
+    assert.equal(await acceptedUpdates('trader-BTCUSDT'), 1, 'the cancel above');
     const nothing = await cli(['cancel', 'BTCUSDT']);
     assert.equal(nothing.code, 1);
     assert.match(nothing.stderr, new RegExp(`BTCUSDT has no PENDING entry to cancel \\(trade ${trade.id} is CANCELLED\\)`));
+    assert.equal(await acceptedUpdates('trader-BTCUSDT'), 1, 'the refused cancel left no trace');
 
     const log = await until('the trade log has the cancel', async () => {
       const run = await cli(['log', 'BTCUSDT']);
@@ -253,8 +278,9 @@ describe('the CLI against a running stack', () => {
 
     const stop = await cli(['stop', '--all', '--cancel-pending']);
     assert.equal(stop.code, 0, stop.stderr);
-    assert.match(stop.stdout, /BTCUSDT: stop requested \(a PENDING entry will be cancelled\)/);
-    assert.match(stop.stdout, /ETHUSDT: stop requested/);
+    // each answer says how the trader ended (BTCUSDT's trade was cancelled above, ETHUSDT never had one)
+    assert.match(stop.stdout, /^BTCUSDT: stopped: no open trade$/m);
+    assert.match(stop.stdout, /^ETHUSDT: stopped: no open trade$/m);
     for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
       await until(`${symbol} workflow ends`, async () => {
         const d = await client.workflow.getHandle(`trader-${symbol}`).describe();
@@ -273,6 +299,45 @@ describe('the CLI against a running stack', () => {
     assert.match(stopped.stderr, /ETHUSDT is not running/);
     const final: SymbolTraderState = await state('BTCUSDT');
     assert.equal(final.phase, 'STOPPED');
+  });
+
+  it('the plain signals still work (temporal workflow signal); stop --cancel-pending answers that the entry is cancelled', async () => {
+    llm!.enqueue(await pullbackPlan('ETHUSDT'));
+    assert.equal((await cli(['start', 'ETHUSDT'])).code, 0);
+    const eth = await until('ETHUSDT has a PENDING trade', async () => {
+      const s = await state('ETHUSDT');
+      return s.trade?.status === 'PENDING' ? s.trade : undefined;
+    });
+    const temporal = (args: string[]) =>
+      new Promise<number | null>((resolve, reject) => {
+        const child = spawn(binaryPath('TEMPORAL_CLI_PATH', 'temporal'), ['workflow', 'signal', '--address', server!.address, ...args], { stdio: 'ignore' });
+        child.once('error', reject);
+        child.once('exit', resolve);
+      });
+    assert.equal(await temporal(['--workflow-id', 'trader-ETHUSDT', '--name', 'cancelOrder', '--input', '{"reason":"by hand"}']), 0);
+    const cancelled = await until('the signalled cancel went through', async () => {
+      const s = await state('ETHUSDT');
+      return s.trade?.id === eth.id && s.trade.status === 'CANCELLED' ? s : undefined;
+    });
+    assert.equal(cancelled.phase, 'WAITING');
+
+    llm!.enqueue(await pullbackPlan('BTCUSDT'));
+    assert.equal((await cli(['start', 'BTCUSDT'])).code, 0);
+    const btc = await until('BTCUSDT has a new PENDING trade', async () => {
+      const s = await state('BTCUSDT');
+      return s.trade?.status === 'PENDING' ? s.trade : undefined;
+    });
+    const stop = await cli(['stop', 'BTCUSDT', '--cancel-pending']);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, new RegExp(`^BTCUSDT: stopped: the PENDING entry of ${btc.id} is cancelled$`, 'm'));
+    const ended = await client.workflow.getHandle('trader-BTCUSDT').describe();
+    assert.notEqual(ended.status.name, 'RUNNING', 'the workflow had ended when the CLI answered');
+
+    assert.equal(await temporal(['--workflow-id', 'trader-ETHUSDT', '--name', 'stop']), 0);
+    await until('ETHUSDT ends on the signalled stop', async () => {
+      const d = await client.workflow.getHandle('trader-ETHUSDT').describe();
+      return d.status.name === 'RUNNING' ? undefined : d;
+    });
   });
 
   it('status fails clearly when no worker can answer the query', async () => {

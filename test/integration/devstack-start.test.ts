@@ -109,6 +109,7 @@ describe('npm start (src/devstack/start.ts) as a user runs it', () => {
     await first.waitFor(/Dynamic Executor is running[\s\S]*CLI:/);
     const out = first.output();
     assert.match(out, new RegExp(`Web UI: +http://localhost:${uiPort}`));
+    await first.waitFor(/^ready: all symbols are running; open http:\/\/localhost:\d+ or run: npm run cli -- status$/m, 10_000);
     assert.match(out, /prices: +REPLAY of real candles/);
     // warnings go to stderr, which may arrive after stdout's summary
     await first.waitFor(/WARNING: strategist.kind is llm but OPENAI_API_KEY is not set/, 10_000);

@@ -113,6 +113,7 @@ describe('prompt CLI', () => {
     });
     await assert.rejects(runPrompt({ ...base, symbol: 'ETH/USDT', at: '2021-03-01T12:00Z' }, {}), /holds BTCUSDT candles, not ETHUSDT/);
     await assert.rejects(runPrompt({ ...base, candles: join(dir, 'prices.csv'), at: '2021-03-01T12:00Z' }, {}), /expected a file named <SYMBOL>-<timeframe>\.csv/);
+    await assert.rejects(runPrompt({ ...base, candles: join(dir, 'BTCUSDT-15m.csv'), at: '2021-03-01T12:00Z' }, {}), /--candles .*BTCUSDT-15m\.csv: the file is not there/);
     await assert.rejects(runPrompt({ ...base, at: '2021-03-01T12:00Z', entry: 47000 }, {}), /--entry only applies to --trade pending or --trade active/);
   });
 });
