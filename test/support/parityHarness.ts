@@ -109,7 +109,9 @@ export async function runThroughTemporal(input: TemporalPathInput): Promise<Temp
       const handle = await env.client.workflow.start<typeof symbolTrader>('symbolTrader', {
         taskQueue,
         workflowId: traderWorkflowId(symbol),
-        args: [{ symbol, cycleIntervalMs: CYCLE_MS, mode: 'paper' }],
+        // no reconciliation between cycles: the backtest has none, and here every activity advances the
+        // market clock, so a between-cycles reconciliation would move the market the parity compares
+        args: [{ symbol, cycleIntervalMs: CYCLE_MS, mode: 'paper', reconcileIntervalMs: 7 * 24 * 3_600_000 }],
       });
       for (let k = 1; k <= cycles; k++) {
         await until(async () => countCycles(await readTradeLog(journalPath, { symbol })) >= k, waiters, `cycle ${k} journaled`);
