@@ -17,12 +17,9 @@ export type TradeEvent =
       at: number;
       /** the exchange reported the entry order completely filled when this fill was read */
       entryComplete?: boolean;
-      /** which of a sliced trade's entry orders (client id); absent for a trade with one entry */
-      entryOrder?: string;
     }
-  /** entryOrder: which slice's entry ended (the others may still fill); absent: the trade's one entry */
-  | { type: 'ENTRY_CANCELLED'; eventId: string; tradeId: string; reason: string; at: number; entryOrder?: string }
-  | { type: 'ENTRY_EXPIRED'; eventId: string; tradeId: string; at: number; entryOrder?: string }
+  | { type: 'ENTRY_CANCELLED'; eventId: string; tradeId: string; reason: string; at: number }
+  | { type: 'ENTRY_EXPIRED'; eventId: string; tradeId: string; at: number }
   | { type: 'STOP_FILLED'; eventId: string; tradeId: string; price: number; quantity: number; fee: number; at: number }
   | {
       type: 'TARGET_FILLED';

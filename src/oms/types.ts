@@ -1,7 +1,6 @@
 import type { RiskLimits } from '../domain/risk';
 import type { Trade } from '../domain/trade';
 import type { ExchangePort } from '../exchange/port';
-import type { OmsLogger } from './logger';
 
 /** How protective orders are shaped. */
 export interface ProtectionSettings {
@@ -38,8 +37,6 @@ export interface OmsContext {
   /** epoch ms (the workflow's clock, for determinism of the trade record) */
   now?: number;
   protection?: Partial<ProtectionSettings>;
-  /** where OMS alerts are logged as they happen (the activity's logger; a console logger in scripts) */
-  log?: OmsLogger;
 }
 
 export type { OmsOutcome, OmsResult } from '../domain/omsResult';
