@@ -70,6 +70,7 @@ describe('createActivities: one cycle over the real parts', () => {
       'ensureProtection',
       'executeAiCommand',
       'fetchMarketData',
+      'flattenPosition',
       'listTraderHoldings',
       'readAccountEquity',
       'reconcileSymbol',
