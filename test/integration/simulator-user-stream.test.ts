@@ -1,6 +1,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import ccxt, { type Balances, type Order, type Trade } from 'ccxt';
+import type { Balances, Order, Trade } from 'ccxt';
+import ccxt from '../../src/exchange/ccxtLib';
 import { createCcxtProForSimulator } from '../../src/simulator/ccxtForSimulator';
 import { ExchangeGateway } from '../../src/exchange/gateway';
 import { API_KEY, API_SECRET, simTestBed, type SimTestBed } from '../support/simulator';
