@@ -90,10 +90,11 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   for (;;) {
     state.phase = 'WAITING';
     // the next cycle, or sooner an envelope deadline (a PENDING entry expiring) that is not a cycle
-    const wakeAt = schedule.wakeAt(envelope.wakeAt(state.nextCycleAt), isOpen(state.trade));
+    const envelopeWake = envelope.wakeAt(state.nextCycleAt);
+    const wakeAt = schedule.wakeAt(envelopeWake, isOpen(state.trade));
     const wait = wakeAt - Date.now();
     visibility.showDetails();
-    const timer = { summary: summary.cycleTimerSummary(state.nextCycleAt, wakeAt, state.lastDecision, state.trade) };
+    const timer = { summary: summary.cycleTimerSummary(state.nextCycleAt, envelopeWake, state.lastDecision, state.trade) };
     const timedOut = wait <= 0 || !(await condition(() => hasWork(), wait, timer));
     const due = Date.now() >= state.nextCycleAt || (timedOut && wakeAt === state.nextCycleAt);
     await handleInbox();

@@ -103,8 +103,8 @@ test('entry expiry: a PENDING entry not filled after entry_timeout is cancelled 
     assert.match(cancels[0].reason, /^entry expired: PENDING for 20 min, entry_timeout is 20 min/);
     const expired = model.journal().find((r) => r.action === 'ENTRY_EXPIRED');
     assert.equal(expired?.sequence, 2, 'cancelled when it expired, between cycles 2 and 3');
-    const createdAt = model.placed.get(tradeIdFor(symbol, 1))!.createdAt;
-    assert.ok(expired!.at >= createdAt + TIMEOUT && expired!.at < createdAt + TIMEOUT + 60_000, `expired at ${expired!.at - createdAt} ms, not at the timeout`);
+    // when: the reason above is computed on the workflow's clock (20 min exactly); the row's time is the
+    // market clock (issue 9: rows carry the exchange's or the market's time), i.e. cycle 2's market time
     const s = await state(handle);
     assert.equal(s.trade?.status, 'CANCELLED');
     assert.equal(model.callsOf('askStrategist').at(-1).trade, null, 'the strategist of cycle 3 saw the entry gone');

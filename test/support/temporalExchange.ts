@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { OrderMonitorActivities, PortfolioActivities, SymbolTraderActivities } from '../../src/activities';
 import type { AccountEquity, SlotDraft } from '../../src/contract/portfolioState';
@@ -162,7 +162,9 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
   }
 
   async fetchMarketData(input: { symbol: string }): Promise<MarketSnapshot> {
-    return { symbol: input.symbol, at: this.#tick(), last: this.lastPrice, bid: this.lastPrice - 0.01, ask: this.lastPrice + 0.01, spread: 0.02, timeframes: [] };
+    // the market's clock is the workflow's (the time the step was scheduled, skipped time included):
+    // the trade log's rows carry the market clock, and the cadence tests read it
+    return { symbol: input.symbol, at: scheduledAt() ?? this.#tick(), last: this.lastPrice, bid: this.lastPrice - 0.01, ask: this.lastPrice + 0.01, spread: 0.02, timeframes: [] };
   }
 
   async askStrategist(input: Parameters<SymbolTraderActivities['askStrategist']>[0]): Promise<StrategistDecision> {
@@ -390,4 +392,13 @@ export function adjustTrade(tradeId: string, stop: number, targets?: number[]): 
 
 export function doNothing(reasoning = 'wait'): StrategistDecision {
   return decision({ action: 'DO_NOTHING', reasoning });
+}
+
+/** when the running activity was scheduled, on the server's (skipped) clock; none outside an activity */
+function scheduledAt(): number | undefined {
+  try {
+    return Context.current().info.currentAttemptScheduledTimestampMs;
+  } catch {
+    return undefined;
+  }
 }
