@@ -1,5 +1,15 @@
 import type { OrderRef } from './trade';
 
+/** what every fill event carries: one execution on the exchange */
+interface FillFacts {
+  eventId: string;
+  tradeId: string;
+  price: number;
+  quantity: number;
+  fee: number;
+  at: number;
+}
+
 /**
  * What happens to a trade, as the state machine consumes it. Order events come from the order
  * tracker (through the monitor workflow's signals) and may arrive more than once: `eventId` is the
@@ -7,41 +17,20 @@ import type { OrderRef } from './trade';
  * Quantities are the delta of this event (not cumulative); prices and fees in quote currency.
  */
 export type TradeEvent =
-  | {
+  | (FillFacts & {
       type: 'ENTRY_FILLED';
-      eventId: string;
-      tradeId: string;
-      price: number;
-      quantity: number;
-      fee: number;
-      at: number;
       /** the exchange reported the entry order completely filled when this fill was read */
       entryComplete?: boolean;
-    }
+    })
   | { type: 'ENTRY_CANCELLED'; eventId: string; tradeId: string; reason: string; at: number }
   | { type: 'ENTRY_EXPIRED'; eventId: string; tradeId: string; at: number }
-  | { type: 'STOP_FILLED'; eventId: string; tradeId: string; price: number; quantity: number; fee: number; at: number }
-  | {
-      type: 'TARGET_FILLED';
-      eventId: string;
-      tradeId: string;
-      targetIndex: number;
-      price: number;
-      quantity: number;
-      fee: number;
-      at: number;
-    }
-  | {
+  | (FillFacts & { type: 'STOP_FILLED' })
+  | (FillFacts & { type: 'TARGET_FILLED'; targetIndex: number })
+  | (FillFacts & {
       type: 'MANUAL_CLOSE';
-      eventId: string;
-      tradeId: string;
-      price: number;
-      quantity: number;
-      fee: number;
-      at: number;
       /** why it was closed (e.g. flattened on a portfolio HALT); becomes the trade's close reason */
       reason?: string;
-    }
+    })
   /** the OMS placed (or re-placed) protection; replaces the trade's open STOP/TARGET/OCO refs */
   | { type: 'PROTECTION_PLACED'; eventId: string; tradeId: string; orders: OrderRef[]; at: number }
   /**
