@@ -49,10 +49,19 @@ const DELIVERED_MEMORY = 10_000;
 /** how long an orphan update waits for its trade to be watched before the poller is left to find it */
 const ORPHAN_PATIENCE_MS = 60_000;
 const ORPHAN_RETRY_MS = 500;
+/**
+ * how often the watch set is read again while the stream is quiet: a trade registered after the
+ * last catch-up gets its own REST catch-up then (what it did before it was watched, e.g. a fill
+ * while the connection was down), so that gap is seconds, not the safety poll's interval
+ */
+const WATCH_REFRESH_MS = 2_000;
 
 export class StreamSession {
   readonly progress: StreamProgress = { connects: 0, delivered: 0, lastError: null };
   private trades: Trade[] = [];
+  /** trades read from REST since the current subscription began (the stream covers them from then on) */
+  private caughtUp = new Set<string>();
+  private watchReadAt = 0;
   private readonly delivered = new Set<string>();
   private orphans: Orphan[] = [];
   private stop = false;
@@ -98,18 +107,27 @@ export class StreamSession {
 
   /** REST: what the watched trades' orders did while the stream was not listening */
   private async catchUp(reason: string): Promise<void> {
-    this.trades = await this.ports.watched();
+    this.caughtUp = new Set();
+    await this.readWatched();
     if (this.trades.length === 0) return;
-    const events = await new OrderTracker(this.ports.gateway).trackOrders(this.trades);
-    await this.deliverAll(events);
     await this.ports.reconcileNow([...new Set(this.trades.map((t) => t.symbol))], reason);
+  }
+
+  /** the watch set now; trades new to it since the subscription began are read from REST once */
+  private async readWatched(): Promise<void> {
+    this.trades = await this.ports.watched();
+    this.watchReadAt = Date.now();
+    const fresh = this.trades.filter((t) => !this.caughtUp.has(t.id));
+    if (fresh.length === 0) return;
+    await this.deliverAll(await new OrderTracker(this.ports.gateway).trackOrders(fresh));
+    for (const t of fresh) this.caughtUp.add(t.id);
   }
 
   private async handle(updates: StreamUpdate[]): Promise<void> {
     const now = Date.now();
     const ours = [...this.orphans.map((o) => o.update), ...updates].filter((u) => parseClientId(u.order.clientOrderId) !== null);
     const since = new Map(this.orphans.map((o) => [o.update, o.since]));
-    if (ours.some((u) => !tradeOfUpdate(u, this.trades))) this.trades = await this.ports.watched();
+    if (ours.some((u) => !tradeOfUpdate(u, this.trades)) || now - this.watchReadAt >= WATCH_REFRESH_MS) await this.readWatched();
     const events: TradeEvent[] = [];
     const orphans: Orphan[] = [];
     for (const update of ours) {
@@ -151,8 +169,9 @@ export class StreamSession {
   }
 
   /**
-   * the next updates; with orphans waiting, an empty batch after a short while, so they are looked
-   * up again (the read still pending then is kept for the next call: nothing it brings is dropped)
+   * the next updates; an empty batch when the watch set is due to be read again (sooner with
+   * orphans waiting), so that happens on a quiet stream too (the read still pending then is kept for
+   * the next call: nothing it brings is dropped)
    */
   private async nextOrTick(connection: UserStreamConnection): Promise<StreamUpdate[]> {
     const read = (this.reading ??= { connection, next: connection.next() });
@@ -163,7 +182,8 @@ export class StreamSession {
       return this.nextOrTick(connection);
     }
     let timer: NodeJS.Timeout | undefined;
-    const tick = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), this.orphans.length > 0 ? ORPHAN_RETRY_MS : 2 ** 31 - 1)));
+    const wait = this.orphans.length > 0 ? ORPHAN_RETRY_MS : Math.max(0, this.watchReadAt + WATCH_REFRESH_MS - Date.now());
+    const tick = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), wait)));
     try {
       const updates = await Promise.race([read.next, tick]);
       if (updates === null) return [];
