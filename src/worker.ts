@@ -6,7 +6,8 @@ import type { ActivityDeps } from './activities/deps';
 import { portfolioInput } from './cli/traders';
 import { loadConfig } from './config/load';
 import type { TradingConfig } from './config/schema';
-import { ccxtOptionsFromConfig, credentialsFromEnv, paperCredentials, sharedCcxt, closeSharedCcxt } from './exchange/ccxtClient';
+import { ccxtOptionsFromConfig, createCcxtProBinance, credentialsFromEnv, paperCredentials, sharedCcxt, closeSharedCcxt } from './exchange/ccxtClient';
+import { CcxtUserStream } from './exchange/userStream';
 import { ExchangeGateway } from './exchange/gateway';
 import { openTradeLog } from './journal/tradeLog';
 import { checkStrategistEndpoint, createStrategist } from './strategist/createStrategist';
@@ -157,6 +158,8 @@ export function buildActivityDeps(config: TradingConfig, opts: ActivityDepsOptio
       ...(config.exchange.mode === 'paper' ? { resetHint: PAPER_RESET_HINT } : {}),
     },
     portfolio: portfolioInput(config),
+    // a fresh websocket client per connection (ccxt does not subscribe again on one the venue ended)
+    ...(config.exchange.user_stream ? { userStream: new CcxtUserStream(() => createCcxtProBinance(ccxtOptions)) } : {}),
     secrets,
   };
 }

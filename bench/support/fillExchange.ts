@@ -143,12 +143,14 @@ export class FillExchange {
         await this.opts.client.workflow.signalWithStart('orderMonitor', {
           workflowId: ORDER_MONITOR_WORKFLOW_ID,
           taskQueue: this.opts.taskQueue,
-          args: [{ intervalMs: this.opts.monitorIntervalMs }],
+          // the polling monitor, as before the user-data stream (bench/stream-latency-bench.ts measures the stream)
+          args: [{ intervalMs: this.opts.monitorIntervalMs, stream: false }],
           signal: watchSignal,
           signalArgs: [input.trade],
         });
       },
       appendTradeLog: async () => {},
+      streamOrders: async () => ({ streamed: false as const, reason: 'the bench exchange has no user-data stream' }),
       trackOrders: async (input) => {
         const at = now();
         this.polls.push(at);

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Timeframe } from '../config/schema';
 import type { OrderMonitorInput } from '../contract/monitorState';
 import type { RiskLimits } from '../domain/risk';
-import type { ExchangePort, MarketDataPort } from '../exchange/port';
+import type { ExchangePort, MarketDataPort, UserStreamPort } from '../exchange/port';
 import type { TradeLog } from '../journal/tradeLog';
 import type { Strategist } from '../strategist/strategist';
 import type { MarketGuardDeps } from './marketGuard';
@@ -35,6 +35,11 @@ export interface ActivityDeps {
   temporalClient?: Client;
   /** input of the order monitor when watchOrders has to start it */
   orderMonitor?: OrderMonitorInput;
+  /**
+   * the account's user-data stream, where the venue and mode have one (exchange.user_stream): the
+   * order monitor streams through it; without it the monitor polls
+   */
+  userStream?: UserStreamPort;
   /** input of the portfolio workflow when requestSlot has to start it (from the config's risk limits) */
   portfolio?: PortfolioInput;
 }

@@ -6,14 +6,16 @@ import { portfolioActivities } from './portfolio';
 import { reconcileActivities } from './reconcile';
 import { strategistActivities } from './strategist';
 import { trackerActivities } from './tracker';
+import { userStreamActivities } from './userStream';
 
 export type { ActivityDeps } from './deps';
+export type { StreamOrdersInput, StreamOrdersResult } from './userStream';
 
 /**
  * Every activity the worker registers, built over the worker's shared dependencies. The names are
  * the seed's steps (reconcileSymbol, fetchMarketData, askStrategist, executeAiCommand,
  * ensureProtection, cancelPendingOrder, cancelProtection, watchOrders, appendTradeLog,
- * trackOrders): they are what a trader reads in the Web UI.
+ * trackOrders, streamOrders): they are what a trader reads in the Web UI.
  */
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -22,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...strategistActivities(deps),
     ...omsActivities(deps),
     ...trackerActivities(deps),
+    ...userStreamActivities(deps),
     ...journalActivities(deps),
     ...portfolioActivities(deps),
   };
@@ -36,6 +39,6 @@ export function createActivities(deps: ActivityDeps) {
  * implementation is idempotent (client order ids from trade id + leg, trade log rows by id).
  */
 export type AllActivities = ReturnType<typeof createActivities>;
-export type OrderMonitorActivities = Pick<AllActivities, 'trackOrders'>;
-export type SymbolTraderActivities = Omit<AllActivities, 'trackOrders' | 'readAccountEquity' | 'listTraderHoldings'>;
+export type OrderMonitorActivities = Pick<AllActivities, 'trackOrders' | 'streamOrders'>;
+export type SymbolTraderActivities = Omit<AllActivities, 'trackOrders' | 'streamOrders' | 'readAccountEquity' | 'listTraderHoldings'>;
 export type PortfolioActivities = Pick<AllActivities, 'readAccountEquity' | 'listTraderHoldings' | 'appendTradeLog'>;

@@ -46,6 +46,11 @@ export const ExchangeConfig = z
     confirm_live_trading: z.boolean().default(false),
     /** paper mode: where the exchange simulator listens (it is started by `npm start`) */
     simulator_url: z.url().default('http://127.0.0.1:8710'),
+    /**
+     * hear fills over the account's user-data stream (ccxt's websocket client; paper: the
+     * simulator's), polling only as the safety net; false: the order monitor polls, as before
+     */
+    user_stream: z.boolean().default(true),
   })
   .strict();
 

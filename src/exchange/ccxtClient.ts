@@ -1,3 +1,4 @@
+import { Agent } from 'node:http';
 import ccxt from './ccxtLib';
 import { type Exchange } from 'ccxt';
 import type { ExchangeConfig, TradingMode } from '../config/schema';
@@ -64,7 +65,53 @@ export function createCcxtBinance(opts: CcxtClientOptions): Exchange {
   registerSecret(credentials?.apiKey);
   registerSecret(credentials?.secret);
 
-  const exchange = new ccxt.binance({
+  const exchange = new ccxt.binance(binanceSettings(opts));
+  if (mode === 'testnet') exchange.setSandboxMode(true);
+  if (mode === 'paper') pointAtSimulator(exchange, opts.simulatorUrl!);
+  return exchange;
+}
+
+/** ccxt's websocket ("pro") binance client, for the account's user-data stream */
+export type CcxtProBinance = InstanceType<typeof ccxt.pro.binance>;
+
+/**
+ * A fresh websocket client for the account (the same checks and settings as the REST one): the
+ * user-data stream's. Paper mode points every REST and websocket base at the simulator, whose
+ * WebSocket API (where spot's user data lives) is ws://<simulator>/ws-api/v3.
+ */
+export function createCcxtProBinance(opts: CcxtClientOptions): CcxtProBinance {
+  const refusal = tradingModeRefusal(opts.mode, opts.confirmLiveTrading, opts.credentials !== undefined);
+  if (refusal) throw new LiveTradingRefused(refusal);
+  if (opts.mode === 'paper' && !opts.simulatorUrl) throw new Error('paper mode needs the exchange simulator URL (exchange.simulator_url)');
+  registerSecret(opts.credentials?.apiKey);
+  registerSecret(opts.credentials?.secret);
+  const exchange = new ccxt.pro.binance({
+    ...binanceSettings(opts),
+    // ccxt opens a plain ws:// socket (the simulator's) only through an http agent of its own
+    ...(opts.mode === 'paper' ? { httpAgent: new Agent() } : {}),
+  });
+  if (opts.mode === 'testnet') exchange.setSandboxMode(true);
+  if (opts.mode === 'paper') {
+    pointAtSimulator(exchange as unknown as Exchange, opts.simulatorUrl!);
+    const ws = (exchange.urls['api'] as Record<string, unknown>)['ws'];
+    rewriteUrls(ws, opts.simulatorUrl!.replace(/\/+$/, '').replace(/^http/, 'ws'));
+  }
+  return exchange;
+}
+
+/** every URL string in a nested ccxt url table, moved to `base` keeping its path */
+function rewriteUrls(node: unknown, base: string): void {
+  if (!node || typeof node !== 'object') return;
+  const table = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(table)) {
+    if (typeof value === 'string') table[key] = base + new URL(value).pathname;
+    else rewriteUrls(value, base);
+  }
+}
+
+function binanceSettings(opts: CcxtClientOptions): Record<string, unknown> {
+  const { credentials } = opts;
+  return {
     apiKey: credentials?.apiKey,
     secret: credentials?.secret,
     enableRateLimit: true,
@@ -82,10 +129,7 @@ export function createCcxtBinance(opts: CcxtClientOptions): Exchange {
       // our own deterministic client ids, never ccxt's random broker ids
       broker: { spot: '' },
     },
-  });
-  if (mode === 'testnet') exchange.setSandboxMode(true);
-  if (mode === 'paper') pointAtSimulator(exchange, opts.simulatorUrl!);
-  return exchange;
+  };
 }
 
 /** Rewrites the spot REST base URLs to the simulator (it speaks Binance spot REST v3). */

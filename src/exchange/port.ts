@@ -49,3 +49,29 @@ export interface MarketDataPort {
   fetchTicker(symbol: string): Promise<Ticker>;
   fetchCandles(symbol: string, timeframe: string, limit?: number, since?: number): Promise<Candle[]>;
 }
+
+/**
+ * One change of one order as the venue's user-data stream pushes it: the order as it stands after
+ * the change, and the execution when the change was a fill (one trade on the exchange).
+ */
+export interface StreamUpdate {
+  order: ExchangeOrder;
+  fill?: ExchangeFill;
+}
+
+/** an open, subscribed user-data stream of the account */
+export interface UserStreamConnection {
+  /** the next updates in the exchange's order; rejects once the connection or the subscription is gone */
+  next(): Promise<StreamUpdate[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The account's user-data stream (Binance: the WebSocket API's user-data subscription, read through
+ * ccxt's websocket client). Every connect is a fresh client: a venue that ended a subscription is
+ * not asked again on the old one.
+ */
+export interface UserStreamPort {
+  /** resolves once the venue confirmed the subscription: from then on no change can be missed */
+  connect(): Promise<UserStreamConnection>;
+}

@@ -4,6 +4,7 @@ import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
 import { entryClientId, parseClientId, stopLegId, takeProfitLegId } from './clientIds';
 import { entryEndedEvent, entryEndOf, entryEventForFill, exitEventForFill, ordersOfTrade } from './exchangeView';
+import { entryEndReason } from './streamEvents';
 
 /**
  * Order tracking by polling: given the open trades, report every fill, partial fill, cancel and
@@ -66,8 +67,7 @@ export class OrderTracker {
       }
       const how = cid === entryClientId(trade.id) ? entryEndOf(order) : null;
       if (how) {
-        const reason = order.status === 'REJECTED' ? 'the exchange rejected the entry order' : 'entry order cancelled on the exchange';
-        const event = entryEndedEvent(trade, cid, how, reason, order.updatedAt);
+        const event = entryEndedEvent(trade, cid, how, entryEndReason(order), order.updatedAt);
         if (!applied.has(event.eventId) && trade.entryEndedAt === undefined) events.push(event);
       }
       this.seen.set(cid, order.status === 'OPEN' ? `${order.status}:${order.filled}` : `DONE:${order.status}:${order.filled}`);

@@ -137,6 +137,10 @@ export function trackOrdersSummary(trades: readonly Trade[]): string {
   return line(`track orders of ${trades.length} trade${trades.length === 1 ? '' : 's'}: ${listed}`);
 }
 
+export function streamOrdersSummary(watched: number): string {
+  return line(`stream the account's fills and order changes (user-data stream; ${watched} trade${watched === 1 ? '' : 's'} watched now)`);
+}
+
 export function pollTimerSummary(intervalMs: number, watched: number): string {
   return line(`next poll in ${num(intervalMs / 1000)} s (${watched} trade${watched === 1 ? '' : 's'} watched)`);
 }

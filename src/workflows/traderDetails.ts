@@ -116,7 +116,9 @@ export function monitorDetails(state: OrderMonitorState, intervalMs: number): st
   const lines = [
     trades.length === 0
       ? '**Watching no trades**: it wakes when a trader registers one (watchOrders)'
-      : `**Watching ${trades.length} open trade${trades.length === 1 ? '' : 's'}**, polling the exchange every ${num(intervalMs / 1000)} s`,
+      : state.stream === 'on'
+        ? `**Watching ${trades.length} open trade${trades.length === 1 ? '' : 's'}** over the user-data stream, polling every ${num(intervalMs / 1000)} s as the safety net`
+        : `**Watching ${trades.length} open trade${trades.length === 1 ? '' : 's'}**, polling the exchange every ${num(intervalMs / 1000)} s`,
     '',
   ];
   for (const t of trades) {
@@ -124,6 +126,7 @@ export function monitorDetails(state: OrderMonitorState, intervalMs: number): st
     lines.push(`- ${t.id} (${t.symbol} ${t.status} ${t.direction}): ${ordersLine(t)}; open orders ${orders.join(', ') || 'none'}; ${(state.sent[t.id] ?? []).length} events sent`);
   }
   lines.push(`- **Polls**: ${state.polls}${state.lastPollAt !== null ? `, last at ${utcClock(state.lastPollAt)}` : ''}`);
+  if (state.stream === 'unavailable') lines.push(`- **Stream**: unavailable: ${plainMarkdown(state.streamNote ?? '', DETAIL_CHARS)}`);
   lines.push(`- **Last error**: ${state.lastError ? plainMarkdown(state.lastError, DETAIL_CHARS) : 'none'}`);
   return lines.join('\n');
 }

@@ -76,6 +76,7 @@ describe('createActivities: one cycle over the real parts', () => {
       'reconcileSymbol',
       'releaseSlot',
       'requestSlot',
+      'streamOrders',
       'trackOrders',
       'watchOrders',
     ]);

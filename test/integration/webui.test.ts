@@ -51,7 +51,8 @@ describe('what the Web UI is given', () => {
   it('every activity and timer of the trader, the monitor and the portfolio carries a one-line summary', async () => {
     for (const handle of [trader, monitor(), portfolio()]) {
       const steps = await summariesOf(handle);
-      assert.ok(steps.length >= 3, `${handle.workflowId}: ${steps.length} steps`);
+      // the streaming monitor has two steps so far: its stream activity and the safety poll's timer
+      assert.ok(steps.length >= (handle.workflowId === ORDER_MONITOR_WORKFLOW_ID ? 2 : 3), `${handle.workflowId}: ${steps.length} steps`);
       for (const step of steps) {
         assert.ok(step.summary && step.summary.trim().length > 0, `${handle.workflowId}: ${step.event} has no summary`);
         assert.ok(!step.summary.includes('\n') && step.summary.length <= 200, `${handle.workflowId}: "${step.summary}" is not one short line`);
@@ -72,8 +73,9 @@ describe('what the Web UI is given', () => {
     for (const re of expect) assert.ok(lines.some((l) => re.test(l)), `no summary like ${re} in:\n${lines.join('\n')}`);
     assert.ok(lines.findIndex((l) => l.startsWith('OMS: PLAN_TRADE')) < lines.findIndex((l) => l.startsWith('wait for next cycle')), 'in the order of the cycle');
     const monitorLines = (await summariesOf(monitor())).map((s) => s.summary!);
-    assert.ok(monitorLines.some((l) => /^track orders of 1 trade: T-BTCUSDT-0+1 (PENDING|ACTIVE)$/.test(l)), monitorLines.join('\n'));
-    assert.ok(monitorLines.some((l) => /^next poll in 2 s \(1 trade watched\)$/.test(l)));
+    // the monitor hears the fills over the user-data stream (exchange.user_stream, on by default) and polls every 30 s as the safety net
+    assert.ok(monitorLines.some((l) => /^stream the account's fills and order changes \(user-data stream; 1 trade watched now\)$/.test(l)), monitorLines.join('\n'));
+    assert.ok(monitorLines.some((l) => /^next poll in 30 s \(1 trade watched\)$/.test(l)), monitorLines.join('\n'));
   });
 
   it("the trader's current details: the trade line, the last decision with its verdict and reasoning, the next cycle, errors, risk, mode", async () => {

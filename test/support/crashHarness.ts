@@ -81,7 +81,15 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
-export async function startCrashStack(name: string, on: CrashServer = 'dev'): Promise<CrashStack> {
+export interface CrashStackOptions {
+  /**
+   * the workers hear fills over the simulator's user-data stream (exchange.user_stream); default
+   * false: the crash tests written for the polling monitor keep testing it (it stays the fallback)
+   */
+  userStream?: boolean;
+}
+
+export async function startCrashStack(name: string, on: CrashServer = 'dev', opts: CrashStackOptions = {}): Promise<CrashStack> {
   const dir = mkdtempSync(join(tmpdir(), `de-${name}-`));
   const cleanups: Array<() => Promise<unknown> | unknown> = [() => rmSync(dir, { recursive: true, force: true })];
   const workers: WorkerProcess[] = [];
@@ -128,7 +136,7 @@ export async function startCrashStack(name: string, on: CrashServer = 'dev'): Pr
         // one cycle only: the test drives everything after the first decision through the exchange
         'cycle_interval: 1h',
         'timeframes: [15m, 1h]',
-        `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
+        `exchange: { mode: paper, simulator_url: "${sim.url}", user_stream: ${opts.userStream === true} }`,
         `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0, budget: { state_file: "${join(dir, 'llm-spend.json')}" } }`,
         // the worker's own state files in the temp dir too: the project's data/feed-watch.json would
         // remember this very feed from an earlier run and call it FROZEN (its candles do not move)
@@ -501,10 +509,10 @@ export function tick(price: number): number {
 }
 
 /** one crash stack for the calling describe block: started before its tests, closed after them */
-export function crashStackSuite(name: string, on: CrashServer = 'dev'): { readonly stack: CrashStack } {
+export function crashStackSuite(name: string, on: CrashServer = 'dev', opts: CrashStackOptions = {}): { readonly stack: CrashStack } {
   let stack: CrashStack | undefined;
   before(async () => {
-    stack = await startCrashStack(name, on);
+    stack = await startCrashStack(name, on, opts);
   });
   after(async () => {
     await stack?.close();

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { OrderMonitorActivities, PortfolioActivities, SymbolTraderActivities } from '../../src/activities';
+import type { OrderMonitorActivities, PortfolioActivities, StreamOrdersResult, SymbolTraderActivities } from '../../src/activities';
 import type { AccountEquity, SlotDraft } from '../../src/contract/portfolioState';
 import type { OmsResult, StrategistDecision } from '../../src/contract/results';
 import type { TradeLogRow } from '../../src/domain/tradeLogRow';
@@ -70,7 +70,7 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
   activities(): SymbolTraderActivities & OrderMonitorActivities {
     const names = [
       'reconcileSymbol', 'fetchMarketData', 'askStrategist', 'executeAiCommand', 'ensureProtection',
-      'cancelPendingOrder', 'cancelProtection', 'flattenPosition', 'watchOrders', 'appendTradeLog', 'trackOrders',
+      'cancelPendingOrder', 'cancelProtection', 'flattenPosition', 'watchOrders', 'appendTradeLog', 'trackOrders', 'streamOrders',
       'requestSlot', 'releaseSlot', 'readAccountEquity', 'listTraderHoldings',
     ] as const;
     return Object.fromEntries(names.map((n) => [n, (input: any) => this.#record(n, input)])) as any;
@@ -298,6 +298,11 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
     const client = this.portfolio?.client ?? this.monitor?.client;
     if (!client) throw new Error('listTraderHoldings needs model.portfolio (a client)');
     return Promise.all(input.symbols.map((s) => holdingOf(client, s)));
+  }
+
+  /** the model has no user-data stream: the monitor polls, as it does where a venue has none */
+  async streamOrders(): Promise<StreamOrdersResult> {
+    return { streamed: false, reason: 'the model exchange has no user-data stream' };
   }
 
   async trackOrders(input: { trades: Trade[] }): Promise<TradeEvent[]> {

@@ -1,6 +1,6 @@
 import type { Balances as CcxtBalances, MarketInterface as Market, OHLCV, Order as CcxtOrder, Ticker as CcxtTicker, Trade as CcxtTrade } from 'ccxt';
 import type { Candle, Ticker } from '../../domain/market';
-import { canonicalSymbol } from '../../domain/symbols';
+import { canonicalSymbol, splitSymbol } from '../../domain/symbols';
 import type { Balance, ExchangeFill, ExchangeOrder, ExchangeOrderList, ExchangeOrderStatus } from '../types';
 
 // ccxt's answers in the domain's words: canonical symbols, plain numbers, our status names.
@@ -122,5 +122,55 @@ export function toOrderList(raw: Raw): ExchangeOrderList {
     listClientOrderId: String(raw.listClientOrderId),
     status: String(raw.listOrderStatus ?? ''),
     orders: orders.map((o) => ({ clientOrderId: String(o.clientOrderId), exchangeOrderId: String(o.orderId) })),
+  };
+}
+
+/**
+ * An order as a user-data stream's executionReport states it (Binance spot; the raw message ccxt
+ * keeps as `info`). A cancel's report names the cancel request in `c` and the order in `C`.
+ */
+export function orderOfReport(r: Raw): ExchangeOrder {
+  const rawStatus = String(r.X ?? '');
+  const listId = num(r.g);
+  const stop = num(r.P);
+  const cumulative = num(r.z) ?? 0;
+  const quote = num(r.Z) ?? 0;
+  const cancelled = r.x === 'CANCELED' && typeof r.C === 'string' && r.C !== '';
+  return {
+    symbol: canonicalSymbol(String(r.s ?? '')),
+    exchangeOrderId: String(r.i ?? ''),
+    clientOrderId: String(cancelled ? r.C : (r.c ?? '')),
+    side: String(r.S).toUpperCase() === 'SELL' ? 'SELL' : 'BUY',
+    type: String(r.o ?? '').toUpperCase(),
+    status: RAW_STATUS[rawStatus] ?? 'OPEN',
+    pending: rawStatus === 'PENDING_NEW',
+    price: num(r.p) || null,
+    stopPrice: stop && stop > 0 ? stop : null,
+    quantity: num(r.q) ?? 0,
+    filled: cumulative,
+    averagePrice: cumulative > 0 ? quote / cumulative : null,
+    orderListId: listId !== null && listId >= 0 ? String(listId) : null,
+    updatedAt: num(r.T) ?? num(r.E) ?? Date.now(),
+  };
+}
+
+/** the execution an executionReport of a trade (`x: TRADE`) states: one fill, fee valued as toFill does */
+export function fillOfReport(r: Raw): ExchangeFill {
+  const symbol = canonicalSymbol(String(r.s ?? ''));
+  const { base, quote } = splitSymbol(symbol);
+  const price = Number(r.L);
+  const fee = num(r.n) ?? 0;
+  const feeAsset = typeof r.N === 'string' && r.N !== '' ? r.N : quote;
+  return {
+    tradeId: String(r.t),
+    exchangeOrderId: String(r.i ?? ''),
+    symbol,
+    side: String(r.S).toUpperCase() === 'SELL' ? 'SELL' : 'BUY',
+    price,
+    quantity: Number(r.l),
+    feeQuote: feeAsset === quote ? fee : feeAsset === base ? fee * price : 0,
+    fee,
+    feeAsset,
+    at: num(r.T) ?? num(r.E) ?? Date.now(),
   };
 }
