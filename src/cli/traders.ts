@@ -14,6 +14,7 @@ import type { SymbolTraderState } from '../contract/traderState';
 import { portfolioLimits, symbolEntryRules } from '../config/envelope';
 import type { PortfolioInput } from '../contract/portfolioState';
 import { CliError, EXIT_USAGE } from './errors';
+import { offsetCapMs } from '../domain/cycleSchedule';
 import { startPortfolio } from '../portfolioClient';
 import { monitorStartMetadata, strategistWords, traderStartMetadata } from '../contract/startMetadata';
 
@@ -38,6 +39,8 @@ export function symbolTraderInput(config: TradingConfig, symbol: string): Symbol
     symbol,
     cycleIntervalMs: config.cycle_interval,
     reconcileIntervalMs: config.reconcile_interval,
+    // just after each candle close, every symbol at its own offset: no burst of all symbols at once
+    cycleAlignment: { firstCycle: config.first_cycle, maxOffsetMs: offsetCapMs(config.cycle_interval, config.cycle_offset_max) },
     mode: config.exchange.mode,
     // every trader started by the product is inside the risk envelope: its own rules and a slot per trade
     envelope: { rules: symbolEntryRules(config.risk), portfolio: true },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RiskLimits } from '../domain/risk';
 import { canonicalSymbol } from '../domain/symbols';
+import { DEFAULT_MAX_CYCLE_OFFSET_MS, FIRST_CYCLES } from '../domain/cycleSchedule';
 
 /** "15m", "1h", "30s" -> milliseconds */
 export function parseDuration(text: string): number {
@@ -16,6 +17,16 @@ export const Duration = z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms <= 0) throw new Error(`"${text}" must be longer than zero`);
     return ms;
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** a Duration that may also be 0 ("0s") */
+const DurationOrZero = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
     return z.NEVER;
@@ -186,6 +197,10 @@ export const TradingConfig = z
   .object({
     symbols: z.array(SymbolName).min(1).refine((s) => new Set(s).size === s.length, 'symbols must not repeat'),
     cycle_interval: Duration.default(15 * 60_000),
+    /** the first cycle after a start: at the first candle close (+ the symbol's offset), or at once */
+    first_cycle: z.enum(FIRST_CYCLES).default('aligned'),
+    /** a symbol's cycles come this much after the candle close at most (a hash of the symbol; capped at a tenth of cycle_interval); 0: none */
+    cycle_offset_max: DurationOrZero.default(DEFAULT_MAX_CYCLE_OFFSET_MS),
     /** how often each open trade is compared with the exchange (orders, order lists, balances), besides on request */
     reconcile_interval: Duration.default(5 * 60_000),
     timeframes: z.array(Timeframe).min(1).default(['15m', '1h', '4h']),

@@ -5,6 +5,7 @@ import type { SymbolBook } from '../domain/envelope/entryRules';
 import type { SymbolEntryRules } from '../domain/envelope/limits';
 import type { Trade, TradeStatus } from '../domain/trade';
 import type { HaltNotice } from './portfolioState';
+import type { FirstCycle } from '../domain/cycleSchedule';
 
 /**
  * The whole state of one symbol's trader. It is what the `state` query returns and what a run
@@ -105,8 +106,21 @@ export interface SymbolTraderInput {
   envelope?: TraderEnvelopeInput;
   /** how often an open trade is compared with the exchange (default 5 minutes), besides on request */
   reconcileIntervalMs?: number;
+  /**
+   * cycles on the candle grid (UTC multiples of the interval) plus the symbol's own offset, a hash
+   * of the symbol below maxOffsetMs (src/domain/cycleSchedule.ts); absent: the grid starts at the
+   * trader's start and the first cycle runs at once, as before
+   */
+  cycleAlignment?: CycleAlignment;
   /** set by continue-as-new only */
   state?: SymbolTraderState;
+}
+
+export interface CycleAlignment {
+  /** aligned: the first cycle at the first candle close (+ offset) after the start; immediate: at once */
+  firstCycle: FirstCycle;
+  /** the symbol's offset after each candle close stays below this (0: none); below cycleIntervalMs */
+  maxOffsetMs: number;
 }
 
 export interface CancelOrderSignal {

@@ -4,7 +4,7 @@ import type { TradeEvent } from '../domain/events';
 import { tradeSequenceOf } from '../domain/newTrade';
 import { isOpen, type Trade } from '../domain/trade';
 import { market, orders, protection, reconciliation, strategist } from './activities';
-import { nextDueTime } from './cadence';
+import { CycleClock } from './cycleClock';
 import { failedDecision, orderColumns, recordDecision, setOutcome, type CycleDecision } from './decisions';
 import { describeOmsResult, describeTrade, failureMessage } from './describe';
 import { emptyInbox, readEvents } from './inbox';
@@ -57,6 +57,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   });
   const envelope = new TraderEnvelope(state, input.envelope, { journal, attempt, adopt });
   const schedule = new ReconcileSchedule(state, input);
+  const cycles = new CycleClock(state, input);
 
   // Signal handlers only take note; the main loop acts, so activities never run concurrently on one trade.
   const inbox = emptyInbox();
@@ -186,7 +187,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     state.phase = 'IN_CYCLE';
     const startedAt = Date.now();
     state.lastCycleAt = startedAt;
-    state.nextCycleAt = nextDueTime(state.nextCycleAt, input.cycleIntervalMs, startedAt);
+    state.nextCycleAt = cycles.next(state.nextCycleAt, startedAt);
     // before the cycle takes its sequence: the exchange may know trades this one must not reuse
     if (state.reconcileNeeded) await reconcile();
     const sequence = ++state.sequence;

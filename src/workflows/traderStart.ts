@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { MIN_CYCLE_INTERVAL_MS } from './cadence';
+import { FIRST_CYCLES } from '../domain/cycleSchedule';
 import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
 
 /** a bad start fails the workflow at once with a reason, instead of looping on nonsense */
@@ -16,6 +17,13 @@ export function checkInput(input: SymbolTraderInput): void {
   }
   if (input?.reconcileIntervalMs !== undefined && !(Number.isFinite(input.reconcileIntervalMs) && input.reconcileIntervalMs >= MIN_CYCLE_INTERVAL_MS)) {
     problems.push(`reconcileIntervalMs must be at least ${MIN_CYCLE_INTERVAL_MS} ms, got ${JSON.stringify(input.reconcileIntervalMs)}`);
+  }
+  const alignment = input?.cycleAlignment;
+  if (alignment !== undefined) {
+    if (!FIRST_CYCLES.includes(alignment?.firstCycle)) problems.push(`cycleAlignment.firstCycle must be ${FIRST_CYCLES.join(' or ')}, got ${JSON.stringify(alignment?.firstCycle)}`);
+    if (!(Number.isFinite(alignment?.maxOffsetMs) && alignment.maxOffsetMs >= 0 && alignment.maxOffsetMs < input.cycleIntervalMs)) {
+      problems.push(`cycleAlignment.maxOffsetMs must be at least 0 and below cycleIntervalMs, got ${JSON.stringify(alignment?.maxOffsetMs)}`);
+    }
   }
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(`symbolTrader input: ${problems.join('; ')}`, 'InvalidTraderInput');
 }

@@ -120,6 +120,7 @@ describe('the CLI against a running stack', () => {
       [
         'symbols: [BTCUSDT, ETHUSDT]',
         'cycle_interval: 1h', // one cycle when a trader starts, then none during the test
+        'first_cycle: immediate', // that one at once, not at the next hour's close
         `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
         `strategist: { kind: llm, base_url: "${llm.baseUrl}", max_retries: 0, timeout: 10s }`,
         `trade_log: ${tradeLog}`,

@@ -69,6 +69,7 @@ before(async () => {
     [
       'symbols: [BTCUSDT, ETHUSDT]',
       'cycle_interval: 1h',
+      'first_cycle: immediate', // cycle 1 at once, not at the next hour's close
       'timeframes: [15m, 1h]',
       `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
       `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0 }`,

@@ -135,6 +135,7 @@ export async function startCrashStack(name: string, on: CrashServer = 'dev', opt
         `symbols: [${SYMBOL}]`,
         // one cycle only: the test drives everything after the first decision through the exchange
         'cycle_interval: 1h',
+        'first_cycle: immediate', // that one cycle at once, not at the next hour's close
         'timeframes: [15m, 1h]',
         `exchange: { mode: paper, simulator_url: "${sim.url}", user_stream: ${opts.userStream === true} }`,
         `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0, budget: { state_file: "${join(dir, 'llm-spend.json')}" } }`,

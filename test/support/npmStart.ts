@@ -32,6 +32,7 @@ export function paperStackEnv(dir: string, opts: PaperStackOptions): NodeJS.Proc
     [
       `symbols: ${opts.symbols}`,
       `cycle_interval: ${opts.cycleInterval}`,
+      'first_cycle: immediate', // the tests watch cycle 1: at once, not at the next candle close
       `exchange: { mode: paper, simulator_url: "http://127.0.0.1:${opts.simPort}" }`,
       `strategist: { kind: ${opts.strategist} }`,
       `trade_log: ${join(dir, 'trade_log.csv')}`,

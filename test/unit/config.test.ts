@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load';
 import { parseDuration } from '../../src/config/schema';
+import { symbolTraderInput } from '../../src/cli/traders';
 
 function configError(text: string, file = 'cfg.yaml'): string {
   try {
@@ -59,6 +60,18 @@ describe('trading config', () => {
 
   it('rejects a bad cycle interval with the text given', () => {
     assert.match(configError('symbols: [BTCUSDT]\ncycle_interval: soon'), /cycle_interval: "soon" is not a duration/);
+  });
+
+  it('aligns cycles to candle closes by default; the first cycle and the offset are settings', () => {
+    const cfg = parseConfig('symbols: [BTCUSDT]');
+    assert.equal(cfg.first_cycle, 'aligned');
+    assert.equal(cfg.cycle_offset_max, 2 * 60_000);
+    // what the product starts a trader with: the offset capped at a tenth of the 15-minute interval
+    assert.deepEqual(symbolTraderInput(cfg, 'BTCUSDT').cycleAlignment, { firstCycle: 'aligned', maxOffsetMs: 90_000 });
+    const immediate = parseConfig('symbols: [BTCUSDT]\nfirst_cycle: immediate\ncycle_offset_max: 0s\ncycle_interval: 1h');
+    assert.deepEqual(symbolTraderInput(immediate, 'BTCUSDT').cycleAlignment, { firstCycle: 'immediate', maxOffsetMs: 0 });
+    assert.match(configError('symbols: [BTCUSDT]\nfirst_cycle: now'), /first_cycle: .*"aligned"/);
+    assert.match(configError('symbols: [BTCUSDT]\ncycle_offset_max: later'), /cycle_offset_max: "later" is not a duration/);
   });
 
   it('reports YAML syntax errors with the file name', () => {
