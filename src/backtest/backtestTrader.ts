@@ -88,6 +88,8 @@ export class BacktestTrader {
       ensureProtection: (input) => this.#steps.ensureProtection(input),
       cancelPendingOrder: (input) => this.#steps.cancelPendingOrder(input),
       cancelProtection: (input) => this.#steps.cancelProtection(input),
+      // as the workflow from its patch on: protection placed after a fill has ORDER rows of its own
+      protectionOrderRows: () => true,
     });
     const env = options.envelope;
     this.#envelope = env

@@ -62,8 +62,17 @@ export async function startPaperExchange(
     }
     throw err;
   }
-  // live prices are polled every 2 s; a replay advances at replaySpeed x real time
-  const candlesPerSecond = feed.spec.kind === 'live' ? 0.5 : opts.replaySpeed / (feed.intervalMs / 1000);
-  sim.play(candlesPerSecond);
+  // live prices are polled every 2 s from now on; a replay waits for playPaperFeed
+  if (feed.spec.kind === 'live') sim.play(0.5);
   return sim;
+}
+
+/**
+ * A replay advances at replaySpeed x real time from the moment the symbols run (npm start calls
+ * this once they do), so the first cycle sees the market where the replay was asked to start
+ * however long the worker took to come up.
+ */
+export function playPaperFeed(sim: SimulatorHandle, feed: SelectedFeed, opts: Pick<StartOptions, 'replaySpeed'>): void {
+  if (feed.spec.kind === 'live') return;
+  sim.play(opts.replaySpeed / (feed.intervalMs / 1000));
 }

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PriceFeedSpec } from '../simulator/types';
 import { candleFilePath } from '../marketdata/candleFile';
 
@@ -7,6 +8,8 @@ import { candleFilePath } from '../marketdata/candleFile';
  * Where paper trading's prices come from, in the order a trader wants them: the real exchange's
  * public prices when it can be reached, else a folder of real candles replayed, else a synthetic
  * feed that says loudly what it is. The stack always comes up; the console says which one it got.
+ * With no candles folder given, npm start looks in data/candles, then in ../shared/data/candles
+ * (beside the clone, where these machines keep the real candles), and names the one it took.
  */
 
 export type FeedChoice = 'auto' | 'live' | 'candles' | 'synthetic';
@@ -24,6 +27,22 @@ const REPLAY_HISTORY_MS = 30 * 86_400_000;
 /** rough starting prices for the synthetic feed; anything else starts at 100 */
 const SYNTHETIC_START: Record<string, number> = { BTCUSDT: 65_000, ETHUSDT: 3_500, BNBUSDT: 600, SOLUSDT: 150 };
 
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** a folder npm start looks in for candles when none is given; `name` is how the console names it */
+export interface CandleSearchDir {
+  dir: string;
+  name: string;
+}
+
+/** where npm start looks for candles when none is given, in order */
+export function defaultCandleDirs(root = PROJECT_ROOT): CandleSearchDir[] {
+  return [
+    { dir: resolve(root, 'data/candles'), name: 'data/candles' },
+    { dir: resolve(root, '../shared/data/candles'), name: '../shared/data/candles' },
+  ];
+}
+
 export interface SelectedFeed {
   spec: PriceFeedSpec;
   /** what the console prints about it */
@@ -39,6 +58,10 @@ export interface FeedRequest {
   choice: FeedChoice;
   /** from --candles-dir, CANDLES_DIR or the config's paper.candles_dir, in that order */
   candlesDir?: string;
+  /** where to look when no candlesDir is given (default: defaultCandleDirs()) */
+  searchDirs?: readonly CandleSearchDir[];
+  /** market time a replay starts at (default: a month into the files, so indicators have history) */
+  replayFrom?: number;
   liveUrl?: string;
   /** answers whether the live price API can be reached; injected so tests never leave 127.0.0.1 */
   probeLive: (baseUrl: string) => Promise<boolean>;
@@ -72,16 +95,48 @@ export function candleFilesFor(
 
 /** open time of a candle file's first row (the shared format: header, then timestamp_ms first) */
 function firstTimestamp(file: string): number {
+  const first = Number(readBytes(file, 0).split('\n')[1]?.split(',')[0]);
+  if (!Number.isFinite(first)) throw new Error(`${file}: no candle row after the header`);
+  return first;
+}
+
+/** open time of a candle file's last row */
+function lastTimestamp(file: string): number {
+  const lines = readBytes(file, Math.max(0, statSync(file).size - 512)).trimEnd().split('\n');
+  const last = Number(lines[lines.length - 1]?.split(',')[0]);
+  if (!Number.isFinite(last)) throw new Error(`${file}: cannot read its last candle row`);
+  return last;
+}
+
+function readBytes(file: string, position: number, length = 512): string {
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(256);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const first = Number(buf.toString('utf8', 0, n).split('\n')[1]?.split(',')[0]);
-    if (!Number.isFinite(first)) throw new Error(`${file}: no candle row after the header`);
-    return first;
+    const buf = Buffer.alloc(length);
+    const n = readSync(fd, buf, 0, buf.length, position);
+    return buf.toString('utf8', 0, n);
   } finally {
     closeSync(fd);
   }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
+
+/** the replay of the files found, from `replayFrom` or a month into them */
+function replayFeed(dir: string, found: { files: Record<string, string>; intervalMs: number }, replayFrom: number | undefined, where: string, warnings: string[]): SelectedFeed {
+  const files = Object.values(found.files);
+  const first = Math.max(...files.map(firstTimestamp));
+  const last = Math.min(...files.map(lastTimestamp));
+  if (replayFrom !== undefined && !(replayFrom > first && replayFrom < last)) {
+    throw new Error(`--replay-from ${iso(replayFrom)}: the candles in ${resolve(dir)} cover ${iso(first)} to ${iso(last)} for every symbol; choose a time inside`);
+  }
+  // the feed's startAt is the last candle shown; its market clock is that candle's close
+  const startAt = replayFrom !== undefined ? replayFrom - found.intervalMs : first + REPLAY_HISTORY_MS;
+  return {
+    spec: { kind: 'candles', files: found.files, startAt },
+    label: `REPLAY of real candles from ${resolve(dir)} (${files.map((f) => f.split('/').pop()).join(', ')}${where}), from ${iso(startAt + found.intervalMs)}`,
+    warnings,
+    intervalMs: found.intervalMs,
+  };
 }
 
 function syntheticFeed(symbols: readonly string[], seed: number, why: string[]): SelectedFeed {
@@ -120,22 +175,20 @@ export async function selectPriceFeed(req: FeedRequest): Promise<SelectedFeed> {
 
   if (req.candlesDir) {
     const found = candleFilesFor(req.candlesDir, req.symbols);
-    if ('files' in found) {
-      const first = Object.values(found.files)[0]!;
-      const startAt = Math.max(...Object.values(found.files).map(firstTimestamp)) + REPLAY_HISTORY_MS;
-      return {
-        spec: { kind: 'candles', files: found.files, startAt },
-        label: `REPLAY of real candles from ${resolve(req.candlesDir)} (e.g. ${first.split('/').pop()})`,
-        warnings,
-        intervalMs: found.intervalMs,
-      };
-    }
+    if ('files' in found) return replayFeed(req.candlesDir, found, req.replayFrom, '', warnings);
     if (req.choice === 'candles') throw new Error(`--feed candles: ${found.missing}`);
     warnings.push(found.missing);
-  } else if (req.choice === 'candles') {
-    throw new Error('--feed candles needs a candles dir: --candles-dir, CANDLES_DIR or paper.candles_dir in the config');
   } else {
-    warnings.push('no candles dir given (--candles-dir, CANDLES_DIR or paper.candles_dir)');
+    const searched = req.searchDirs ?? defaultCandleDirs();
+    for (const s of searched) {
+      const found = candleFilesFor(s.dir, req.symbols);
+      if ('files' in found) return replayFeed(s.dir, found, req.replayFrom, `; found in ${s.name}, as no candles dir was given`, warnings);
+    }
+    const files = req.symbols.map((sym) => `${sym}-${CANDLE_INTERVALS[0]}.csv`).join(', ');
+    const pass = `pass --candles-dir DIR (a folder with ${files}; 15m or 1m files do too), or set CANDLES_DIR or paper.candles_dir`;
+    const looked = searched.length > 0 ? `no candles for ${req.symbols.join(', ')} in ${searched.map((s) => s.name).join(' or ')}` : 'no candles dir given';
+    if (req.choice === 'candles') throw new Error(`--feed candles: ${looked}: ${pass}`);
+    warnings.push(`${looked}: to replay real candles, ${pass}`);
   }
   return syntheticFeed(req.symbols, seed, warnings);
 }

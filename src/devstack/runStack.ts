@@ -14,7 +14,7 @@ import { dataDir } from '../localStack/stackFiles';
 import { superviseDevServer, type SupervisedServer } from './devServerSupervisor';
 import { settleLeftoverServer } from './leftoverServer';
 import { OutageLogger } from './outageLogger';
-import { startPaperExchange } from './paperExchange';
+import { playPaperFeed, startPaperExchange } from './paperExchange';
 import { selectPriceFeed, probeBinancePublic, type SelectedFeed } from './priceFeed';
 import { claimStack } from './stackLock';
 import { refuseUnsafeMode, strategistSummary } from './startChecks';
@@ -117,6 +117,7 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
         symbols: config.symbols,
         choice: opts.feed,
         candlesDir: candlesDirFrom(opts, config, env),
+        ...(opts.replayFrom !== undefined ? { replayFrom: opts.replayFrom } : {}),
         probeLive: (url) => probeBinancePublic(url),
       });
       for (const w of feed.warnings) console.warn(`WARNING: ${w}`);
@@ -151,6 +152,7 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
       for (const t of traders) lines.push(`  ${t.symbol.padEnd(10)} ${t.outcome} (workflow ${t.workflowId})`);
       lines.push(`  order monitor: ${monitor}`);
     }
+    if (sim && feed) playPaperFeed(sim, feed, opts);
 
     console.log('');
     console.log('Dynamic Executor is running');
@@ -163,10 +165,11 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
     console.log(`  trade log:   ${config.trade_log}`);
     console.log(`  symbols (every ${everyText(config.cycle_interval)}):`);
     for (const line of lines) console.log(line);
-    console.log('  CLI:         npm run cli -- status   (Ctrl-C here stops the stack; workflows resume next start)');
+    const cli = opts.cliPrefix ?? 'npm run cli --';
+    console.log(`  CLI:         ${cli} status   (Ctrl-C here stops the stack; workflows resume next start)`);
     // one line, once every symbol's workflow is running: what a newcomer opens next
     const uiUrl = server.uiUrl ?? 'the Temporal Web UI';
-    console.log(`ready: ${lines.length > 0 ? 'all symbols are running; ' : ''}open ${uiUrl} or run: npm run cli -- status`);
+    console.log(`ready: ${lines.length > 0 ? 'all symbols are running; ' : ''}open ${uiUrl} or run: ${cli} status`);
     await running;
     console.log('worker stopped');
     if (fatal) throw fatal;
@@ -177,7 +180,7 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
 
 /** "every 20 s", "every 15 min", "every 4 h" */
 function everyText(ms: number): string {
-  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 120_000) return `${Number((ms / 1000).toFixed(1))} s`;
   if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
   return `${Number((ms / 3_600_000).toFixed(1))} h`;
 }

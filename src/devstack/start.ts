@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/load';
+import { prepareDemo } from './demo';
 import { runStack } from './runStack';
 import { StackBusy } from './stackLock';
 import { StartRefused } from './startChecks';
@@ -11,7 +12,8 @@ import { startProgram, type StartOptions } from './startOptions';
  * server or the dev server with its Web UI), the exchange simulator, the worker, and one workflow
  * per configured symbol. Ctrl-C stops what this process started; the workflows stay durable in
  * data/temporal.db and resume on the next start. The parts: startOptions.ts (what it accepts),
- * startChecks.ts (what it refuses), paperExchange.ts, runStack.ts (the stack and its summary).
+ * startChecks.ts (what it refuses), paperExchange.ts, runStack.ts (the stack and its summary),
+ * demo.ts (the --demo preset).
  */
 
 async function main(argv: string[]): Promise<number> {
@@ -24,6 +26,12 @@ async function main(argv: string[]): Promise<number> {
     return (err as { exitCode?: number }).exitCode === 0 ? 0 : 2;
   }
   try {
+    if (opts.demo) {
+      const explicit = new Set(['replaySpeed', 'replayFrom', 'uiPort'].filter((k) => ['cli', 'env'].includes(program.getOptionValueSource(k) ?? '')));
+      const demo = await prepareDemo(opts, explicit, process.env);
+      for (const line of demo.intro) console.log(line);
+      opts = demo.opts;
+    }
     await runStack(opts);
     return 0;
   } catch (err) {

@@ -14,6 +14,19 @@ export interface StartOptions {
   symbols: boolean;
   /** keep the paper account aside (data/simulator-state.json.<time>.bak) and start a fresh one */
   resetPaper?: boolean;
+  /** market time a candle replay starts at (epoch ms) */
+  replayFrom?: number;
+  /** the demo preset (src/devstack/demo.ts) */
+  demo?: boolean;
+  /** not an option: how the summary tells to run the CLI against this stack (default `npm run cli --`) */
+  cliPrefix?: string;
+}
+
+/** an ISO time or a YYYY-MM-DD day (UTC) as epoch ms */
+function utcTime(v: string): number {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : /[zZ]|[+-]\d\d:\d\d$/.test(v) ? v : `${v}Z`);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError('must be a UTC time like 2021-02-03T04:05 or a day like 2021-02-03');
+  return ms;
 }
 
 export function startProgram(): Command {
@@ -26,7 +39,9 @@ export function startProgram(): Command {
         .default('auto')
         .env('DE_FEED'),
     )
-    .option('--candles-dir <DIR>', 'candle CSV folder for the replay (else CANDLES_DIR, else paper.candles_dir)')
+    .option('--demo', 'a fast replay of real candles on a window where a trade happens within minutes, in its own folder data/demo (README "The demo")')
+    .option('--candles-dir <DIR>', 'candle CSV folder for the replay (else CANDLES_DIR, else paper.candles_dir, else data/candles or ../shared/data/candles)')
+    .option('--replay-from <TIME>', 'market time (UTC) a candle replay starts at (default: a month into the files)', utcTime)
     .addOption(
       new Option('--replay-speed <N>', 'replay pace: market seconds per real second (1 = real time)')
         .default(1)

@@ -35,6 +35,8 @@ export interface TradeLogRow {
   orderType?: string | null;
   price?: number | null;
   quantity?: number | null;
+  /** a PLAN_TRADE decision's position size, % of equity (its quantity is only known once the OMS sized it) */
+  sizePercent?: number | null;
   stopLoss?: number | null;
   takeProfits?: readonly number[] | null;
   pnl?: number | null;

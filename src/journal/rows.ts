@@ -20,6 +20,7 @@ export const TRADE_LOG_COLUMNS = [
   'order_type',
   'price',
   'quantity',
+  'size_percent',
   'stop_loss',
   'take_profits',
   'pnl',
@@ -34,6 +35,34 @@ export type TradeLogColumn = (typeof TRADE_LOG_COLUMNS)[number];
 /** One row as read back from the file: every column as the text the file holds. */
 export type TradeLogRecord = Record<TradeLogColumn, string>;
 
+/**
+ * Headers that earlier versions wrote. A file with one of them is read by its header (a column it
+ * lacks reads as empty) and upgraded in place on its next append (tradeLog.ts), never refused: a
+ * trader's rows outlive an upgrade.
+ */
+export const OLDER_TRADE_LOG_HEADERS: readonly (readonly string[])[] = [
+  // until size_percent (a PLAN_TRADE decision's position size) was added
+  TRADE_LOG_COLUMNS.filter((c) => c !== 'size_percent'),
+];
+
+const sameHeader = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
+
+export const isCurrentHeader = (header: readonly string[]) => sameHeader(header, TRADE_LOG_COLUMNS);
+export const isOlderHeader = (header: readonly string[]) => OLDER_TRADE_LOG_HEADERS.some((h) => sameHeader(h, header));
+
+/**
+ * How the data records of a file with this header become rows of today's columns; null when the
+ * header is none the trade log ever wrote. A record of another length than its header (a torn
+ * row) reads as null.
+ */
+export function recordReader(header: readonly string[]): ((fields: readonly string[]) => TradeLogRecord | null) | null {
+  if (!isCurrentHeader(header) && !isOlderHeader(header)) return null;
+  const at = TRADE_LOG_COLUMNS.map((c) => header.indexOf(c));
+  return (fields) => {
+    if (fields.length !== header.length) return null;
+    return Object.fromEntries(TRADE_LOG_COLUMNS.map((c, i) => [c, at[i]! < 0 ? '' : fields[at[i]!]!])) as TradeLogRecord;
+  };
+}
 
 export class TradeLogError extends Error {
   override name = 'TradeLogError';
@@ -96,6 +125,7 @@ export function toCsvFields(entry: TradeLogRow, secrets: readonly string[] = [])
     order_type: text(entry.orderType),
     price: formatNumber(entry.price),
     quantity: formatNumber(entry.quantity),
+    size_percent: formatNumber(entry.sizePercent),
     stop_loss: formatNumber(entry.stopLoss),
     take_profits: (entry.takeProfits ?? []).map((p) => formatNumber(p)).join('/'),
     pnl: formatNumber(entry.pnl),

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parse, type CsvError, type Options as ParseOptions } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { canonicalSymbol } from '../domain/symbols';
+import { endsWithNewline, scan, syncDir } from './csvFile';
+import { upgradeOldHeader, type HeaderUpgrade } from './headerUpgrade';
 import {
+  recordReader,
   TRADE_LOG_COLUMNS,
   TradeLogError,
   toCsvFields,
@@ -28,6 +29,8 @@ export type { TradeLogRow, TradeLogRecord, TradeLogKind, TradeLogColumn } from '
  * Appends are serialized per file within the process (several symbol activities run at once),
  * fsynced before they are reported written, and a row torn by a crash is detected on the next
  * append, moved to `<file>.torn` and cut from the log so that the retry writes it whole.
+ * A log an earlier version wrote (an older header) is upgraded in place before the first append
+ * (headerUpgrade.ts); readers read any header the log ever had.
  */
 
 export interface AppendResult {
@@ -51,62 +54,19 @@ export interface TradeLog {
 export interface TradeLogOptions {
   /** strings that must never reach the file (API keys); masked wherever they appear */
   secrets?: readonly string[];
+  /** told when a log of an earlier version was upgraded in place (default: a console warning) */
+  onUpgrade?: (path: string, upgrade: HeaderUpgrade) => void;
+}
+
+export function describeUpgrade(path: string, u: HeaderUpgrade): string {
+  return (
+    `trade log ${path}: written by an earlier version; upgraded in place to the new columns (added ${u.added.join(', ')}), ` +
+    `${u.rows} rows kept${u.tornBytes > 0 ? `, a torn last row moved to ${path}.torn` : ''}; the file as it was is kept at ${u.keptAt}`
+  );
 }
 
 const HEADER = stringify([TRADE_LOG_COLUMNS as unknown as string[]]);
 const ROW_ID = TRADE_LOG_COLUMNS.indexOf('row_id');
-const PARSE_OPTIONS: ParseOptions = {
-  bom: true,
-  skip_empty_lines: true,
-  relax_column_count: true,
-  skip_records_with_error: true,
-  // a file saved by a spreadsheet may use CRLF while ours use LF
-  record_delimiter: ['\r\n', '\n'],
-};
-
-interface ScanResult {
-  /** offset just past the last record */
-  end: number;
-  /** offset where the last record (header included) begins */
-  lastStart: number;
-  header: string[] | null;
-}
-
-/**
- * Parses [start, size) of the file, calling onRecord for each data record. Records are whole only
- * when terminated by a newline, so the caller checks the last one. Any CSV error other than a
- * quote left open at the end (a torn row) means the file was damaged by hand in the middle:
- * refuse, naming the line, rather than guess.
- */
-async function scan(path: string, start: number, size: number, withHeader: boolean, onRecord: (r: string[]) => void): Promise<ScanResult> {
-  let end = start;
-  let lastStart = start;
-  let header: string[] | null = null;
-  let damage: CsvError | undefined;
-  if (size > start) {
-    const parser = createReadStream(path, { start, end: size - 1 }).pipe(
-      parse({
-        ...PARSE_OPTIONS,
-        on_skip: (err) => {
-          if (err && err.code !== 'CSV_QUOTE_NOT_CLOSED' && !damage) damage = err;
-        },
-        on_record: (record: string[], ctx) => {
-          lastStart = end;
-          end = start + ctx.bytes;
-          if (withHeader && header === null) header = record;
-          else onRecord(record);
-          return null;
-        },
-      }),
-    );
-    for await (const _ of parser);
-  }
-  if (damage) {
-    const line = (damage as CsvError & { lines?: number }).lines;
-    throw new TradeLogError(`${path}: line ${line ?? '?'} is not valid CSV (${damage.message}); fix it or move the file aside`);
-  }
-  return { end, lastStart, header };
-}
 
 class TradeLogFile implements TradeLog {
   /** row id -> digest of the row's content, for every whole row in the file */
@@ -115,6 +75,7 @@ class TradeLogFile implements TradeLog {
   private indexed = -1;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly secrets = new Set<string>();
+  onUpgrade: (path: string, upgrade: HeaderUpgrade) => void = (path, u) => console.warn(`WARNING: ${describeUpgrade(path, u)}`);
 
   constructor(readonly path: string) {}
 
@@ -147,6 +108,12 @@ class TradeLogFile implements TradeLog {
 
   private async openFile(): Promise<FileHandle> {
     await mkdir(dirname(this.path), { recursive: true });
+    // on the first look (and after a failure), before the file is opened: the rename of an upgrade
+    // must not leave an open handle on the old file
+    if (this.indexed < 0) {
+      const upgrade = await upgradeOldHeader(this.path);
+      if (upgrade) this.onUpgrade(this.path, upgrade);
+    }
     const existed = await stat(this.path).then(
       () => true,
       () => false,
@@ -245,25 +212,6 @@ function contentDigest(fields: readonly string[]): string {
   return createHash('sha256').update(fields.filter((_, i) => i !== ROW_ID).join('\u0000')).digest('base64url').slice(0, 22);
 }
 
-async function endsWithNewline(fh: FileHandle, end: number): Promise<boolean> {
-  const b = Buffer.alloc(1);
-  await fh.read(b, 0, 1, end - 1);
-  return b[0] === 0x0a;
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // some filesystems cannot fsync a directory; the file's own fsync still holds its rows
-  }
-}
-
 const openLogs = new Map<string, TradeLogFile>();
 
 /** The process-wide writer for a log file: every caller shares one queue and one id index. */
@@ -275,6 +223,7 @@ export function openTradeLog(path: string, options: TradeLogOptions = {}): Trade
     openLogs.set(full, log);
   }
   log.addSecrets(options.secrets ?? []);
+  if (options.onUpgrade) log.onUpgrade = options.onUpgrade;
   return log;
 }
 
@@ -300,10 +249,18 @@ export async function readTradeLog(path: string, options: ReadTradeLogOptions = 
   const limit = options.limit;
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new TradeLogError(`limit must be a whole number >= 0, got ${limit}`);
   let last: TradeLogRecord | null = null;
-  const { end } = await scan(path, 0, size, true, (record) => {
+  // rows are read by the file's header: a log of an earlier version reads as well (a column it lacks is empty)
+  let reader: ReturnType<typeof recordReader> | undefined;
+  let foreign: string[] | undefined;
+  const { end } = await scan(path, 0, size, true, (record, header) => {
     last = null;
-    if (record.length !== TRADE_LOG_COLUMNS.length) return;
-    const row = Object.fromEntries(TRADE_LOG_COLUMNS.map((c, i) => [c, record[i]!])) as TradeLogRecord;
+    if (reader === undefined) reader = recordReader(header ?? []);
+    if (!reader) {
+      foreign ??= header ?? [];
+      return;
+    }
+    const row = reader(record);
+    if (!row) return;
     if (symbol && row.symbol !== symbol) return;
     if (options.tradeId && row.trade_id !== options.tradeId) return;
     rows.push(row);
@@ -311,6 +268,7 @@ export async function readTradeLog(path: string, options: ReadTradeLogOptions = 
     // one row more than asked is kept: the last may turn out torn
     if (limit !== undefined && rows.length >= 2 * limit + 2) rows.splice(0, rows.length - (limit + 1));
   });
+  if (foreign) throw new TradeLogError(`${path}: its header (${foreign.join(',')}) is not the trade log's (${TRADE_LOG_COLUMNS.join(',')})`);
   // a last row without its newline is torn (a writer crashed mid-row): not part of the log
   if (last && end === size) {
     const fh = await open(path, 'r');

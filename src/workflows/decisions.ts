@@ -1,7 +1,7 @@
 import type { StrategistDecision } from '../contract/results';
 import type { AiCommand } from '../domain/commands';
 import { tradeIdFor } from '../domain/newTrade';
-import type { Trade } from '../domain/trade';
+import type { OrderRef, Trade } from '../domain/trade';
 import type { TradeLogRow } from '../domain/tradeLogRow';
 import { describeCommand } from './describe';
 import type { DecisionSummary, SymbolTraderState } from '../contract/traderState';
@@ -53,7 +53,14 @@ export function recordDecision(
 export function commandColumns(command: AiCommand, symbol: string, sequence: number): Partial<TradeLogRow> {
   if (command.action === 'PLAN_TRADE') {
     const s = command.trade_setup;
-    return { tradeId: tradeIdFor(symbol, sequence), direction: s.direction, price: s.entry_price, stopLoss: s.stop_loss_price, takeProfits: s.take_profit_prices };
+    return {
+      tradeId: tradeIdFor(symbol, sequence),
+      direction: s.direction,
+      price: s.entry_price,
+      sizePercent: s.position_size_percent,
+      stopLoss: s.stop_loss_price,
+      takeProfits: s.take_profit_prices,
+    };
   }
   if (command.action === 'ADJUST_TRADE') {
     return {
@@ -72,7 +79,11 @@ export function orderColumns(command: AiCommand, trade: Trade): Partial<TradeLog
   const ref = command.action === 'ADJUST_TRADE'
     ? trade.orders.find((o) => o.role !== 'ENTRY' && o.status === 'OPEN')
     : trade.orders.find((o) => o.role === 'ENTRY');
-  if (!ref) return {};
+  return ref ? orderRefColumns(trade, ref) : {};
+}
+
+/** one order's side, type and both ids */
+export function orderRefColumns(trade: Trade, ref: OrderRef): Partial<TradeLogRow> {
   const entrySide = trade.direction === 'LONG' ? 'BUY' : 'SELL';
   const exitSide = entrySide === 'BUY' ? 'SELL' : 'BUY';
   const type = ref.role === 'ENTRY' ? 'LIMIT' : ref.role === 'OCO' ? 'OCO' : ref.role === 'STOP' ? 'STOP_LOSS' : 'LIMIT_MAKER';
@@ -82,6 +93,23 @@ export function orderColumns(command: AiCommand, trade: Trade): Partial<TradeLog
     clientOrderId: ref.clientOrderId,
     ...(ref.exchangeOrderId !== undefined ? { exchangeOrderId: ref.exchangeOrderId } : {}),
   };
+}
+
+/**
+ * The ORDER rows of protection an ensureProtection step placed (or found resting from an attempt
+ * that crashed before it could report it): one per protective order the trade did not hold open
+ * before, with the order's own quantity, limit price and stop.
+ */
+export function placedProtectionRows(before: Trade, after: Trade): Array<{ detail: string; columns: Partial<TradeLogRow> }> {
+  const known = new Set(before.orders.filter((o) => o.status === 'OPEN').map((o) => o.clientOrderId));
+  return after.orders
+    .filter((o) => o.role !== 'ENTRY' && o.status === 'OPEN' && !known.has(o.clientOrderId))
+    .map((o) => {
+      const columns = { ...orderRefColumns(after, o), quantity: o.quantity, price: o.price ?? null, stopLoss: o.stopPrice ?? null };
+      const levels = [o.price !== undefined ? `at ${o.price}` : '', o.stopPrice !== undefined ? `stop ${o.stopPrice}` : ''].filter(Boolean).join(' / ');
+      const target = o.targetIndex !== undefined ? ` (target ${o.targetIndex + 1})` : '';
+      return { detail: `protection placed: ${columns.orderType} ${columns.side} ${o.quantity} ${levels}${target}`, columns };
+    });
 }
 
 /** what the OMS made of the last decision */

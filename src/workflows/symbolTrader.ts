@@ -27,6 +27,8 @@ export const DEFAULT_MAX_CYCLES_PER_RUN = 200;
 const NEW_TRADE_ONLY_RECONCILED = 'new-trade-only-when-reconciled';
 /** patch: cancel and stop also as Updates that answer with what happened (src/workflows/controls.ts) */
 const CONTROL_UPDATES = 'cancel-stop-updates';
+/** patch: protection placed by an ENSURE_PROTECTION step writes ORDER rows of its own */
+const PROTECTION_ORDER_ROWS = 'protection-order-rows';
 
 
 /**
@@ -54,6 +56,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     ensureProtection: (i) => protection.ensureProtection.executeWithOptions({ summary: summary.protectionSummary(i.trade, i.quantity) }, [i]),
     cancelPendingOrder: (i) => cancelEntry(i.trade, i.reason),
     cancelProtection: (i) => orders.cancelProtection.executeWithOptions({ summary: summary.cancelProtectionSummary(i.trade, i.reason) }, [i]),
+    protectionOrderRows: () => patched(PROTECTION_ORDER_ROWS),
   });
   const envelope = new TraderEnvelope(state, input.envelope, { journal, attempt, adopt });
   const schedule = new ReconcileSchedule(state, input);

@@ -2,6 +2,7 @@ import type { TradeLogKind, TradeLogRow } from '../domain/tradeLogRow';
 import type { TradeEvent } from '../domain/events';
 import { applyTradeEvent, type TradeEffect } from '../domain/stateMachine';
 import type { Trade } from '../domain/trade';
+import { placedProtectionRows } from './decisions';
 import { beforeEvents } from './omsResults';
 
 /**
@@ -28,7 +29,15 @@ export interface TradeKeeperPorts {
   ensureProtection(input: { trade: Trade; quantity: number }): Promise<TradeResult>;
   cancelPendingOrder(input: { trade: Trade; reason: string }): Promise<TradeResult>;
   cancelProtection(input: { trade: Trade; reason: string }): Promise<TradeResult>;
+  /**
+   * whether protection an ENSURE_PROTECTION step placed gets ORDER rows of its own; asked only when
+   * it did place some (the workflow answers with a patched() marker, the backtest always yes)
+   */
+  protectionOrderRows?: () => boolean;
 }
+
+/** an ORDER row of protection an ENSURE_PROTECTION step placed, written after its transition's own row */
+type OrderRow = { detail: string; trade: Trade; columns: Partial<TradeLogRow> };
 
 export class TradeKeeper {
   constructor(private readonly ports: TradeKeeperPorts) {}
@@ -78,17 +87,20 @@ export class TradeKeeper {
         continue;
       }
       this.ports.setTrade(transition.trade);
-      for (const effect of transition.effects) queue.push(...(await this.carryOut(effect, event)));
+      const orderRows: OrderRow[] = [];
+      for (const effect of transition.effects) queue.push(...(await this.carryOut(effect, event, orderRows)));
+      // after the transition's own row (protection is placed first, but read after the fill that set it off)
+      for (const row of orderRows) this.ports.journal('ORDER', row.detail, row.trade, 'ENSURE_PROTECTION', undefined, row.columns);
     }
   }
 
-  private async carryOut(effect: TradeEffect, cause: TradeEvent): Promise<TradeEvent[]> {
+  private async carryOut(effect: TradeEffect, cause: TradeEvent, orderRows: OrderRow[]): Promise<TradeEvent[]> {
     const p = this.ports;
     const trade = p.getTrade();
+    // an exchange fact is logged at the exchange's time; protection events carry the OMS's own
+    const at = cause.type === 'PROTECTION_PLACED' || cause.type === 'PROTECTION_ADJUSTED' ? undefined : cause.at;
     if (effect.type === 'JOURNAL') {
       const action = effect.from === effect.to ? cause.type : `${effect.from}->${effect.to}`;
-      // an exchange fact is logged at the exchange's time; protection events carry the OMS's own
-      const at = cause.type === 'PROTECTION_PLACED' || cause.type === 'PROTECTION_ADJUSTED' ? undefined : cause.at;
       p.journal('TRANSITION', effect.detail, trade ?? undefined, action, undefined, at !== undefined ? { at } : {});
       return [];
     }
@@ -100,6 +112,14 @@ export class TradeKeeper {
           ? p.cancelPendingOrder({ trade, reason: `remainder of the entry is no longer wanted (${cause.type})` })
           : p.cancelProtection({ trade, reason: `trade is ${trade.status}` }),
     );
-    return result ? this.takeOmsTrade(result) : [];
+    if (!result) return [];
+    if (effect.type === 'ENSURE_PROTECTION' && result.trade) {
+      const placed = placedProtectionRows(trade, result.trade);
+      if (placed.length > 0 && p.protectionOrderRows?.()) {
+        const after = result.trade;
+        orderRows.push(...placed.map((row) => ({ ...row, trade: after, columns: { ...row.columns, ...(at !== undefined ? { at } : {}) } })));
+      }
+    }
+    return this.takeOmsTrade(result);
   }
 }

@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { parseConfig } from '../../src/config/load';
 import { refuseUnsafeMode, StartRefused, strategistSummary } from '../../src/devstack/startChecks';
-import { candleFilesFor, selectPriceFeed } from '../../src/devstack/priceFeed';
+import { candleFilesFor, defaultCandleDirs, selectPriceFeed } from '../../src/devstack/priceFeed';
 import { freePort } from '../../src/devstack/freePort';
 import { tryConnect } from '../../src/devstack/temporalServer';
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
@@ -33,8 +33,50 @@ describe('paper price feed selection', () => {
     assert.match(feed.warnings.join('\n'), /cannot be reached/);
   });
 
+  it('with no candles dir given, looks in data/candles, then ../shared/data/candles, and names where it found them', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'de-root-'));
+    try {
+      assert.deepEqual(
+        defaultCandleDirs(join(root, 'repo')).map((d) => [d.dir, d.name]),
+        [[join(root, 'repo/data/candles'), 'data/candles'], [join(root, 'shared/data/candles'), '../shared/data/candles']],
+      );
+      const empty = join(root, 'repo/data/candles');
+      mkdirSync(empty, { recursive: true });
+      const searchDirs = [{ dir: empty, name: 'data/candles' }, { dir: candlesDir, name: '../shared/data/candles' }];
+      const found = await selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'auto', probeLive: never, searchDirs });
+      assert.equal(found.spec.kind, 'candles');
+      assert.match(found.label, new RegExp(`REPLAY of real candles from ${candlesDir} \\(BTCUSDT-5m\\.csv; found in \\.\\./shared/data/candles, as no candles dir was given\\)`));
+      // data/candles comes first once it holds the files
+      writeFileSync(join(empty, 'BTCUSDT-15m.csv'), 'timestamp_ms,open,high,low,close,volume\n1609459200000,1,1,1,1,1\n1612137600000,1,1,1,1,1\n');
+      const first = await selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'candles', probeLive: never, searchDirs });
+      assert.match(first.label, /\(BTCUSDT-15m\.csv; found in data\/candles, as no candles dir was given\)/);
+      // found nowhere: the one line says exactly what to pass
+      const none = await selectPriceFeed({ symbols: ['ETHUSDT'], choice: 'auto', probeLive: never, searchDirs: searchDirs.slice(0, 1) });
+      assert.equal(none.spec.kind, 'synthetic');
+      assert.match(none.warnings.join('\n'), /no candles for ETHUSDT in data\/candles: to replay real candles, pass --candles-dir DIR/);
+      await assert.rejects(
+        selectPriceFeed({ symbols: ['ETHUSDT'], choice: 'candles', probeLive: never, searchDirs: searchDirs.slice(0, 1) }),
+        /--feed candles: no candles for ETHUSDT in data\/candles: pass --candles-dir DIR/,
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('starts a replay where --replay-from says, inside the files only', async () => {
+    const from = Date.UTC(2021, 1, 1);
+    const feed = await selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'candles', candlesDir, probeLive: never, replayFrom: from });
+    // the market clock starts there: the candle before it is the last one shown
+    assert.ok(feed.spec.kind === 'candles' && feed.spec.startAt === from - 300_000);
+    assert.match(feed.label, /from 2021-02-01T00:00Z/);
+    await assert.rejects(
+      selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'candles', candlesDir, probeLive: never, replayFrom: Date.UTC(2019, 0, 1) }),
+      /--replay-from 2019-01-01T00:00Z: the candles in .* cover 2020-12-01T00:00Z to 2021-07-17T21:05Z for every symbol/,
+    );
+  });
+
   it('ends on a clearly labelled synthetic feed when no candles fit', async () => {
-    const none = await selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'auto', probeLive: never });
+    const none = await selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'auto', probeLive: never, searchDirs: [] });
     assert.equal(none.spec.kind, 'synthetic');
     assert.match(none.label, /SYNTHETIC.*NOT market data/);
     assert.match(none.warnings.join('\n'), /no candles dir given/);
@@ -46,7 +88,7 @@ describe('paper price feed selection', () => {
   });
 
   it('refuses a feed that was asked for by name and is not there', async () => {
-    await assert.rejects(selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'candles', probeLive: never }), /needs a candles dir/);
+    await assert.rejects(selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'candles', probeLive: never, searchDirs: [] }), /--feed candles: no candles dir given: pass --candles-dir DIR/);
     await assert.rejects(selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'live', probeLive: never }), /cannot be reached/);
     const synthetic = await selectPriceFeed({ symbols: ['BTCUSDT'], choice: 'synthetic', candlesDir, probeLive: always });
     assert.equal(synthetic.spec.kind, 'synthetic');

@@ -119,6 +119,7 @@ describe('continuous reconciliation through the real workflows', () => {
       assert.ok(closes.every((r) => /position was closed outside the engine/.test(r.detail)));
       const decision = rows.find((r) => r.kind === 'DECISION' && r.action === 'PLAN_TRADE')!;
       assert.deepEqual([decision.trade_id, decision.direction, decision.price, decision.stop_loss, decision.take_profits], [first.id, 'LONG', String(first.entryPrice), String(first.stopLossPrice), first.takeProfitPrices.join('/')]);
+      assert.ok(Number(decision.size_percent) > 0, `the decision's size: ${decision.size_percent}`);
       const order = rows.find((r) => r.kind === 'ORDER' && r.action === 'PLAN_TRADE')!;
       assert.deepEqual([order.side, order.order_type, order.client_order_id], ['BUY', 'LIMIT', `de-${first.id}-e`]);
       assert.match(order.exchange_order_id, /^\d+$/);

@@ -79,6 +79,16 @@ describe('symbolTrader', () => {
       await fillEntry(run);
       const placed = (await state(handle)).trade!.orders.filter((o) => o.role === 'OCO');
       assert.deepEqual(placed.map((o) => [o.price, o.stopPrice, o.quantity]), [[110, 95, 0.5], [120, 95, 0.5]]);
+      // protection placed after the fill has ORDER rows of its own: the order's side, type, id and levels
+      await model.until(() => model.hasRow((r) => r.action === 'ENSURE_PROTECTION'), 'protection journaled');
+      const protectionRows = model.journal().filter((r) => r.kind === 'ORDER' && r.action === 'ENSURE_PROTECTION');
+      assert.deepEqual(
+        protectionRows.map((r) => [r.tradeId, r.side, r.orderType, r.clientOrderId, r.quantity, r.price, r.stopLoss]),
+        placed.map((o) => [tradeId, 'SELL', 'OCO', o.clientOrderId, 0.5, o.price, 95]),
+      );
+      assert.match(protectionRows[0]!.detail, /^protection placed: OCO SELL 0\.5 at 110 \/ stop 95 \(target 1\)$/);
+      const activeAt = model.journal().findIndex((r) => r.action === 'PENDING->ACTIVE');
+      assert.ok(model.journal().indexOf(protectionRows[0]!) > activeAt, 'after the fill');
 
       await handle.signal(orderEventSignal, [model.hitTarget(tradeId, 0, 0.5)]);
       await model.until(() => model.hasRow((r) => r.action === 'TARGET_FILLED'), 'first target journaled');
@@ -93,7 +103,8 @@ describe('symbolTrader', () => {
       assert.equal(s.trade?.realizedPnl, 0.5 * 110 + 0.5 * 120 - 100 - 3 * FEE);
       await handle.signal(stopSignal, {});
       await handle.result();
-      await recordHistory(handle, 'trader-closed-by-targets');
+      // trader-closed-by-targets.json is the same run from before the protection-order-rows patch
+      await recordHistory(handle, 'trader-closed-by-targets-order-rows');
     });
   });
 

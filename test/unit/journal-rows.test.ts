@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanText, formatNumber, toCsvFields, validateEntry, TRADE_LOG_COLUMNS, type TradeLogRow } from '../../src/journal/rows';
+import { cleanText, formatNumber, recordReader, toCsvFields, validateEntry, OLDER_TRADE_LOG_HEADERS, TRADE_LOG_COLUMNS, type TradeLogRow } from '../../src/journal/rows';
 
 const base: TradeLogRow = { id: 'trader-BTCUSDT:1:decision', at: Date.UTC(2021, 0, 2, 3, 4, 5), symbol: 'BTCUSDT', kind: 'DECISION', detail: '' };
 
@@ -13,6 +13,7 @@ test('fields follow the column order, time is ISO UTC, targets are slash separat
     direction: 'LONG',
     price: 65000,
     quantity: 0.0123,
+    sizePercent: 2.5,
     stopLoss: 63500,
     takeProfits: [67000, 69000.5],
     detail: 'breakout',
@@ -21,6 +22,7 @@ test('fields follow the column order, time is ISO UTC, targets are slash separat
   assert.equal(row.time, '2021-01-02T03:04:05.000Z');
   assert.equal(row.take_profits, '67000/69000.5');
   assert.equal(row.quantity, '0.0123');
+  assert.equal(row.size_percent, '2.5');
   assert.equal(row.pnl, '');
   assert.equal(row.row_id, 'trader-BTCUSDT:1:decision');
   assert.equal(TRADE_LOG_COLUMNS[TRADE_LOG_COLUMNS.length - 1], 'row_id');
@@ -56,4 +58,15 @@ test('bad entries are refused with what and where', () => {
   assert.throws(() => validateEntry({ ...base, kind: 'FILL' as never }, 'row 1'), /kind "FILL" is not one of DECISION/);
   assert.throws(() => validateEntry({ ...base, at: Number.NaN }, 'row 2'), /time must be epoch milliseconds/);
   assert.throws(() => validateEntry({ ...base, symbol: '' }, 'row 2'), /symbol is required/);
+});
+
+test('records are read by their header: today\'s, or an older one (a column it lacks is empty); another header is not a trade log', () => {
+  const fields = toCsvFields({ ...base, sizePercent: 2.5, quantity: 0.1 });
+  assert.equal(recordReader(TRADE_LOG_COLUMNS)!(fields)!.size_percent, '2.5');
+  const old = OLDER_TRADE_LOG_HEADERS[0]!;
+  const oldFields = old.map((c) => fields[TRADE_LOG_COLUMNS.indexOf(c as (typeof TRADE_LOG_COLUMNS)[number])]!);
+  const read = recordReader(old)!(oldFields)!;
+  assert.deepEqual([read.size_percent, read.quantity, read.row_id], ['', '0.1', base.id]);
+  assert.equal(recordReader(old)!(oldFields.slice(1)), null, 'a record of another length (torn) reads as nothing');
+  assert.equal(recordReader(['date', 'ticker']), null);
 });

@@ -1,0 +1,138 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../../src/devstack/freePort';
+import { PROJECT_ROOT } from '../../src/devstack/temporalServer';
+import { readTradeLog, TRADE_LOG_COLUMNS, type TradeLogRecord } from '../../src/journal/tradeLog';
+import { npmStarts } from '../support/npmStart';
+import { eventually } from '../support/watchProcess';
+
+/**
+ * `npm start -- --demo` as a newcomer runs it (README "The demo"): the real stack (dev server, paper
+ * exchange on the real candles it finds by itself, worker, the rules strategist) on the demo's
+ * replay. The demo's own trade_log.csv shows one trade's whole story, in order; the repository's
+ * data/ is not touched. Synchronised on the child's output and the trade log's rows only.
+ */
+
+/** every file under `dir` with its size and modification time ('' when there is no such folder) */
+function snapshot(dir: string): string {
+  if (!existsSync(dir)) return '';
+  const lines: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else lines.push(`${p} ${st.size} ${st.mtimeMs}`);
+    }
+  };
+  walk(dir);
+  return lines.join('\n');
+}
+
+describe('npm start -- --demo', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'de-demo-'));
+  let env: NodeJS.ProcessEnv;
+  let uiPort = 0;
+  const runs = npmStarts(() => env);
+
+  before(async () => {
+    uiPort = await freePort();
+    env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      DE_SIMULATOR_URL: `http://127.0.0.1:${await freePort()}`,
+      DE_DATA_DIR: join(dir, 'data'),
+      OPENAI_API_KEY: '',
+    };
+    for (const name of ['CANDLES_DIR', 'TRADING_CONFIG', 'DE_REPLAY_SPEED', 'DE_FEED']) delete env[name];
+  });
+
+  after(async () => {
+    await runs.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows a trade PENDING -> ACTIVE -> stop trailed -> CLOSED in its own trade log, and leaves data/ alone', async () => {
+    const repoData = snapshot(join(PROJECT_ROOT, 'data'));
+    const demo = runs.start(['--demo', '--ui-port', String(uiPort)]);
+    const ready = await demo.waitFor(/^ready: all symbols are running; open (http:\/\/localhost:\d+) or run: (npm run cli -- --address \S+ --config \S+) status$/m);
+    assert.equal(ready[1], `http://localhost:${uiPort}`);
+    const out = demo.output();
+    assert.match(out, /^DEMO: config\/demo\.yaml \(rules strategist, a cycle every 7\.5 s\) on real BTCUSDT candles replayed at 120x from 2021-/m);
+    // no flag named the candles: npm start found them itself and says where
+    assert.match(out, /prices: +REPLAY of real candles from \S+ \(BTCUSDT-5m\.csv; found in (data\/candles|\.\.\/shared\/data\/candles), as no candles dir was given\), from 2021-03-20T09:15Z/);
+    assert.match(out, /strategist: +rules strategist/);
+    assert.match(out, /mode: +paper/);
+    const demoDir = join(dir, 'data', 'demo');
+    assert.match(out, new RegExp(`trade log: +${join(demoDir, 'trade_log.csv')}`));
+
+    const logFile = join(demoDir, 'trade_log.csv');
+    const closed = (rows: TradeLogRecord[]) => rows.find((r) => r.kind === 'TRANSITION' && r.action === 'ACTIVE->CLOSED');
+    const rows = await eventually(
+      'a demo trade CLOSED in the demo trade log',
+      async () => {
+        const r = await readTradeLog(logFile);
+        return closed(r) ? r : undefined;
+      },
+      8 * 60_000,
+    );
+    const tradeId = closed(rows)!.trade_id;
+    const story = rows.filter((r) => r.trade_id === tradeId);
+    const at = (pred: (r: TradeLogRecord) => boolean, what: string) => {
+      const i = story.findIndex(pred);
+      assert.ok(i >= 0, `${what} is in the trade log:\n${story.map((r) => `${r.kind} ${r.action} ${r.detail}`).join('\n')}`);
+      return { i, row: story[i]! };
+    };
+
+    const plan = at((r) => r.kind === 'DECISION' && r.action === 'PLAN_TRADE', 'the plan');
+    assert.equal(plan.row.direction, 'LONG');
+    assert.ok(Number(plan.row.size_percent) > 0, 'the decision carries its size');
+    const entry = at((r) => r.kind === 'ORDER' && r.action === 'PLAN_TRADE', 'the entry order');
+    assert.deepEqual([entry.row.status, entry.row.side, entry.row.order_type, entry.row.client_order_id], ['PENDING', 'BUY', 'LIMIT', `de-${tradeId}-e`]);
+    assert.match(entry.row.exchange_order_id, /^\d+$/);
+    const fill = at((r) => r.kind === 'TRANSITION' && r.action === 'PENDING->ACTIVE', 'the fill');
+    const protection = story.filter((r) => r.kind === 'ORDER' && r.action === 'ENSURE_PROTECTION');
+    assert.equal(protection.length, 2, 'the two targets: one OCO each, placed after the fill, each with a row of its own');
+    for (const p of protection) {
+      assert.deepEqual([p.side, p.order_type], ['SELL', 'OCO']);
+      assert.ok(p.client_order_id.startsWith(`de-${tradeId}`), p.client_order_id);
+      assert.match(p.exchange_order_id, /^\d+$/);
+      assert.equal(p.stop_loss, plan.row.stop_loss, 'at the planned stop');
+    }
+    const trail = at((r) => r.kind === 'DECISION' && r.action === 'ADJUST_TRADE', 'the stop trailed');
+    assert.ok(Number(trail.row.stop_loss) > Number(plan.row.stop_loss), 'the stop moved up');
+    const moved = at((r) => r.kind === 'ORDER' && r.action === 'ADJUST_TRADE', 'the new protection of the trailed stop');
+    assert.deepEqual([moved.row.side, moved.row.order_type], ['SELL', 'OCO']);
+    const close = at((r) => r.kind === 'TRANSITION' && r.action === 'ACTIVE->CLOSED', 'the close');
+    assert.equal(close.row.status, 'CLOSED');
+    assert.notEqual(close.row.pnl, '');
+    assert.ok(Number(close.row.fees) > 0);
+    assert.ok(plan.i < entry.i && entry.i < fill.i && fill.i < trail.i && trail.i < moved.i && moved.i < close.i, 'in the order it happened');
+    assert.ok(story.indexOf(protection[0]!) > fill.i, 'protection after the fill');
+
+    // the market clock of the replay, in event order
+    // (the portfolio's own rows, e.g. SLOT_RELEASED, carry its workflow clock: only the symbol's rows here)
+    const times = rows.filter((r) => r.symbol === 'BTCUSDT').map((r) => Date.parse(r.time));
+    assert.ok(times.every((t) => t >= Date.UTC(2021, 0, 1) && t < Date.UTC(2021, 7, 1)), 'rows carry the replay\'s market clock');
+    // the simulator stamps a forced price's fills 1 ms before the candle's open, hence the slack
+    times.forEach((t, i) => assert.ok(i === 0 || t >= times[i - 1]! - 1_000, `BTCUSDT row ${i} is out of event order`));
+    // every column is filled by some row of a trade's life: none is dead weight
+    for (const c of TRADE_LOG_COLUMNS) assert.ok(rows.some((r) => r[c] !== ''), `column ${c} is filled somewhere`);
+
+    // the CLI the ready line names reads the same log
+    const cli = ready[2]!.split(' ').slice(4);
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/client.ts', ...cli, 'log', '--trade', tradeId, '--csv'], { cwd: PROJECT_ROOT, env });
+    assert.match(stdout, new RegExp(`${tradeId},TRANSITION,ACTIVE->CLOSED,CLOSED`));
+
+    demo.child.kill('SIGINT');
+    assert.equal(await demo.exited, 0, demo.output());
+    assert.equal(snapshot(join(PROJECT_ROOT, 'data')), repoData, 'nothing written to the repository\'s data/');
+    assert.ok(existsSync(join(demoDir, 'temporal.db')) && existsSync(join(demoDir, 'simulator-state.json')), 'the demo keeps its own stack in its folder');
+    assert.match(readFileSync(join(demoDir, 'trading_config.yaml'), 'utf8'), /^# written by npm start -- --demo from config\/demo\.yaml/);
+  });
+});
