@@ -58,7 +58,7 @@ describe('npm run backtest', () => {
     }
     const [a, b] = runs as [string, string];
     const trades = readFileSync(join(a, 'trades.csv'), 'utf8');
-    assert.match(trades.split('\n')[0]!, /^time,symbol,trade_id,kind,action,status,direction,side,order_type,price,quantity,stop_loss,take_profits,pnl,fees,client_order_id,exchange_order_id,detail,row_id$/);
+    assert.match(trades.split('\n')[0]!, /^time,symbol,trade_id,kind,action,status,direction,side,order_type,price,quantity,size_percent,stop_loss,take_profits,pnl,fees,client_order_id,exchange_order_id,detail,row_id$/);
     assert.ok(trades.split('\n').length > 100, 'every decision and order is in the log');
     assert.equal(readFileSync(join(b, 'trades.csv'), 'utf8'), trades, 'trades.csv is byte-identical');
     const withoutTime = (dir: string) => readFileSync(join(dir, 'report.json'), 'utf8').replace(/"generatedAt": "[^"]*"/, '');
