@@ -1,150 +1,35 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../../src/config/load';
-import { paperCredentials, closeSharedCcxt } from '../../src/exchange/ccxtClient';
-import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { freePort } from '../../src/devstack/freePort';
-import { PROJECT_ROOT, type TemporalServerHandle } from '../../src/devstack/temporalServer';
-import { candleFilePath, sharedCandlesDir } from '../../src/marketdata/candleFile';
-import { buildActivityDeps, createWorker, type WorkerGroup } from '../../src/worker';
-import { stateQuery } from '../../src/contract/signals';
 import type { SymbolTraderState } from '../../src/contract/traderState';
-import { FakeLlmServer, structured } from '../support/fakeLlmServer';
-import { binaryPath, devServerIn } from '../support/temporalEnv';
+import { structured } from '../support/fakeLlmServer';
+import { binaryPath } from '../support/temporalEnv';
+import { startCliStack, until, type CliStack } from '../support/cliStack';
 
 /**
  * The CLI as a user runs it (a separate process: node --import tsx src/client.ts ...) against a
- * running stack: a Temporal dev server from the project's CLI, the exchange simulator, a worker,
+ * running stack (test/support/cliStack.ts): a Temporal dev server, the exchange simulator, a worker,
  * and an OpenAI-compatible test server standing in for the LLM so that a PENDING entry exists.
  */
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('the CLI against a running stack', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'de-cli-'));
-  const tradeLog = join(dir, 'trade_log.csv');
-  const configFile = join(dir, 'trading_config.yaml');
-  let server: TemporalServerHandle | undefined;
-  let sim: SimulatorHandle | undefined;
-  let llm: FakeLlmServer | undefined;
-  let workerConnection: NativeConnection | undefined;
-  let worker: WorkerGroup | undefined;
-  let running: Promise<void> | undefined;
-  let client: Client;
-  let env: NodeJS.ProcessEnv;
-
-  const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/client.ts', ...args], {
-        cwd: PROJECT_ROOT,
-        env: { ...env, ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.once('error', reject);
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
-
-  /** a limit entry 1% under the simulator's last price, as the test LLM's next answer */
-  async function pullbackPlan(symbol: string) {
-    const ticker = (await (await fetch(`${sim!.url}/api/v3/ticker/price?symbol=${symbol}`)).json()) as { price: string };
-    const last = Number(ticker.price);
-    const round = (x: number) => Number(x.toPrecision(6));
-    return structured({
-      action: 'PLAN_TRADE',
-      trade_setup: {
-        symbol,
-        direction: 'LONG',
-        entry_price: round(last * 0.99),
-        stop_loss_price: round(last * 0.97),
-        take_profit_prices: [round(last * 1.03)],
-        position_size_percent: 5,
-      },
-      reasoning: `pullback entry for the CLI test (${symbol})`,
-    });
-  }
+  let stack: CliStack;
+  const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => stack.cli(args, extraEnv);
+  const state = (symbol: string) => stack.state(symbol);
+  const pullbackPlan = (symbol: string) => stack.pullbackPlan(symbol);
 
   /** Updates the workflow accepted (a validator's refusal writes nothing to the history) */
   const acceptedUpdates = async (workflowId: string) =>
-    ((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
-
-  const state = (symbol: string) => client.workflow.getHandle(`trader-${symbol}`).query(stateQuery);
-
-  /** polls a real condition (a query, visibility) with a bounded number of tries */
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 150): Promise<T> {
-    let last: unknown;
-    for (let i = 0; i < tries; i++) {
-      try {
-        const value = await probe();
-        if (value !== undefined) return value;
-      } catch (err) {
-        last = err;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`${what}: not reached (${last ?? 'condition false'})`);
-  }
+    ((await stack.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
 
   before(async () => {
-    server = await devServerIn(dir);
-    client = new Client({ connection: server.connection });
-
-    const paper = paperCredentials({});
-    const candles = sharedCandlesDir();
-    sim = await startSimulator({
-      port: 0,
-      stateFile: join(dir, 'simulator.json'),
-      feed: {
-        kind: 'candles',
-        files: { BTCUSDT: candleFilePath(candles, 'BTCUSDT', '15m'), ETHUSDT: candleFilePath(candles, 'ETHUSDT', '15m') },
-      },
-      accounts: [{ apiKey: paper.apiKey, apiSecret: paper.secret, balances: { USDT: 10_000 } }],
-    });
-    llm = await FakeLlmServer.start();
-
-    writeFileSync(
-      configFile,
-      [
-        'symbols: [BTCUSDT, ETHUSDT]',
-        'cycle_interval: 1h', // one cycle when a trader starts, then none during the test
-        'first_cycle: immediate', // that one at once, not at the next hour's close
-        `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
-        `strategist: { kind: llm, base_url: "${llm.baseUrl}", max_retries: 0, timeout: 10s }`,
-        `trade_log: ${tradeLog}`,
-      ].join('\n'),
-    );
-    env = { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', TRADING_CONFIG: configFile };
-    const config = loadConfig(configFile);
-    workerConnection = await NativeConnection.connect({ address: server.address });
-    worker = await createWorker({
-      connection: workerConnection,
-      activityDeps: buildActivityDeps(config, { env: { OPENAI_API_KEY: 'test-key' }, warn: () => undefined }),
-    });
-    running = worker.run();
+    stack = await startCliStack({ prefix: 'de-cli-', symbols: ['BTCUSDT', 'ETHUSDT'] });
   });
 
   after(async () => {
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
-    await running?.catch(() => undefined);
-    await workerConnection?.close();
-    await closeSharedCcxt();
-    await sim?.close();
-    await llm?.close();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('prints help for the program and for every command', async () => {
@@ -162,7 +47,7 @@ describe('the CLI against a running stack', () => {
   it('exits non-zero with a clear message when the server is unreachable', async () => {
     const port = await freePort();
     // a data dir with no pid files: no npm start, no dev server of ours
-    const run = await cli(['status'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DE_CONNECT_TIMEOUT_MS: '1000', DE_DATA_DIR: join(dir, 'no-stack') });
+    const run = await cli(['status'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DE_CONNECT_TIMEOUT_MS: '1000', DE_DATA_DIR: join(stack.dir, 'no-stack') });
     assert.equal(run.code, 1);
     assert.match(run.stderr, new RegExp(`cannot reach the Temporal server at 127\\.0\\.0\\.1:${port}`));
     assert.match(run.stderr, /Nothing is running — start it with npm start/);
@@ -184,10 +69,10 @@ describe('the CLI against a running stack', () => {
   });
 
   it('start is idempotent, status shows the PENDING trade, list finds it, cancel cancels it, log shows it', async () => {
-    const ticker = (await (await fetch(`${sim!.url}/api/v3/ticker/price?symbol=BTCUSDT`)).json()) as { price: string };
+    const ticker = (await (await fetch(`${stack.sim.url}/api/v3/ticker/price?symbol=BTCUSDT`)).json()) as { price: string };
     const last = Number(ticker.price);
     const entry = Math.round(last * 0.99);
-    llm!.enqueue(
+    stack.llm.enqueue(
       structured({
         action: 'PLAN_TRADE',
         trade_setup: {
@@ -284,7 +169,7 @@ describe('the CLI against a running stack', () => {
     assert.match(stop.stdout, /^ETHUSDT: stopped: no open trade$/m);
     for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
       await until(`${symbol} workflow ends`, async () => {
-        const d = await client.workflow.getHandle(`trader-${symbol}`).describe();
+        const d = await stack.client.workflow.getHandle(`trader-${symbol}`).describe();
         return d.status.name === 'RUNNING' ? undefined : d;
       });
     }
@@ -303,7 +188,7 @@ describe('the CLI against a running stack', () => {
   });
 
   it('the plain signals still work (temporal workflow signal); stop --cancel-pending answers that the entry is cancelled', async () => {
-    llm!.enqueue(await pullbackPlan('ETHUSDT'));
+    stack.llm.enqueue(await pullbackPlan('ETHUSDT'));
     assert.equal((await cli(['start', 'ETHUSDT'])).code, 0);
     const eth = await until('ETHUSDT has a PENDING trade', async () => {
       const s = await state('ETHUSDT');
@@ -311,7 +196,7 @@ describe('the CLI against a running stack', () => {
     });
     const temporal = (args: string[]) =>
       new Promise<number | null>((resolve, reject) => {
-        const child = spawn(binaryPath('TEMPORAL_CLI_PATH', 'temporal'), ['workflow', 'signal', '--address', server!.address, ...args], { stdio: 'ignore' });
+        const child = spawn(binaryPath('TEMPORAL_CLI_PATH', 'temporal'), ['workflow', 'signal', '--address', stack.server.address, ...args], { stdio: 'ignore' });
         child.once('error', reject);
         child.once('exit', resolve);
       });
@@ -322,7 +207,7 @@ describe('the CLI against a running stack', () => {
     });
     assert.equal(cancelled.phase, 'WAITING');
 
-    llm!.enqueue(await pullbackPlan('BTCUSDT'));
+    stack.llm.enqueue(await pullbackPlan('BTCUSDT'));
     assert.equal((await cli(['start', 'BTCUSDT'])).code, 0);
     const btc = await until('BTCUSDT has a new PENDING trade', async () => {
       const s = await state('BTCUSDT');
@@ -331,19 +216,19 @@ describe('the CLI against a running stack', () => {
     const stop = await cli(['stop', 'BTCUSDT', '--cancel-pending']);
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`^BTCUSDT: stopped: the PENDING entry of ${btc.id} is cancelled$`, 'm'));
-    const ended = await client.workflow.getHandle('trader-BTCUSDT').describe();
+    const ended = await stack.client.workflow.getHandle('trader-BTCUSDT').describe();
     assert.notEqual(ended.status.name, 'RUNNING', 'the workflow had ended when the CLI answered');
 
     assert.equal(await temporal(['--workflow-id', 'trader-ETHUSDT', '--name', 'stop']), 0);
     await until('ETHUSDT ends on the signalled stop', async () => {
-      const d = await client.workflow.getHandle('trader-ETHUSDT').describe();
+      const d = await stack.client.workflow.getHandle('trader-ETHUSDT').describe();
       return d.status.name === 'RUNNING' ? undefined : d;
     });
   });
 
   it('status fails clearly when no worker can answer the query', async () => {
-    worker!.shutdown();
-    await running;
+    stack.worker.shutdown();
+    await stack.workerDone;
     const started = await cli(['start', 'ETHUSDT']);
     assert.equal(started.code, 0, started.stderr);
     assert.match(started.stdout, /ETHUSDT: started/, 'a stopped trader can be started again');
