@@ -45,6 +45,8 @@ export interface EngineOptions {
   envelope?: BacktestEnvelopeOptions;
   /** the stale-data guard's limits (config market_data over the cycle interval); default: the config's defaults */
   marketData?: MarketDataLimits;
+  /** strategist.max_reasoning_chars (the strategist step's bound on a command's reasoning); default 1000 */
+  maxReasoningChars?: number;
 }
 
 export interface StrategistSpec {
@@ -136,6 +138,7 @@ export async function runStrategist(opts: EngineOptions, spec: StrategistSpec, h
         guard,
         ...(portfolio ? { envelope: { rules: opts.envelope!.rules, portfolio } } : {}),
         ...(spec.costOf ? { costOf: spec.costOf } : {}),
+        ...(opts.maxReasoningChars !== undefined ? { maxReasoningChars: opts.maxReasoningChars } : {}),
       }),
       equity: [] as EquityPoint[],
       view: new MarketView({ symbol: d.symbol, candles: d.decision, timeframes: opts.timeframes, indicators: opts.indicators ?? 'window', ...(opts.candleLimit ? { candleLimit: opts.candleLimit } : {}) }),

@@ -7,6 +7,7 @@ import { parseConfig } from '../../src/config/load';
 import type { AiCommand } from '../../src/domain/commands';
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
 import type { Proposal, Strategist, StrategistRequest } from '../../src/strategist/strategist';
+import { flattenClientId, otocoListClientId } from '../../src/oms/clientIds';
 
 /**
  * The live risk envelope in the backtest, on two symbols of real candles: the portfolio's slots
@@ -144,5 +145,58 @@ describe('the live risk envelope in a backtest, two symbols on real candles', ()
       }
     }
     assert.ok(s.symbols.every((x) => x.decisions.length === (Date.parse('2021-03-03') - Date.parse('2021-03-01')) / M15));
+  });
+
+  it('flatten_on_halt on 19 May 2021: the daily-loss HALT closes the ACTIVE BTC position at market through the OMS flatten, journaled as live', async () => {
+    const { s, rows } = await run(
+      'risk: { max_entry_distance_percent: 10, max_stop_distance_percent: 20, max_target_distance_percent: 30, daily_loss_limit_percent: 1.5, max_drawdown_percent: 50, max_position_size_percent: 25, max_total_exposure_percent: 60, max_trades_per_symbol_per_day: 20, cooldown_cycles: 0, flatten_on_halt: true }\n',
+      new AlwaysIn({ BTCUSDT: 0, ETHUSDT: 9.5 }, 4, 25),
+      '2021-05-19', '2021-05-20',
+    );
+    const halt = (s.halts ?? [])[0]!;
+    assert.equal(halt?.kind, 'DAILY_LOSS');
+    const btc = s.symbols.find((x) => x.symbol === 'BTCUSDT')!;
+    const flattened = btc.trades.filter((t) => t.closeReason?.includes('flatten_on_halt'));
+    assert.equal(flattened.length, 1, 'the one BTC position open at the halt was flattened');
+    const t = flattened[0]!;
+    assert.ok(t.createdAt < halt.since);
+    assert.equal(t.status, 'CLOSED');
+    assert.equal(t.closedAt, halt.since, 'closed at the halt, not later by its stop');
+    assert.match(t.closeReason!, /^flattened at market on a portfolio HALT \(flatten_on_halt\): portfolio HALTED \(DAILY_LOSS\): /);
+    assert.ok(t.exitFills.length > 0 && t.exitFills.every((f) => f.reason === 'MANUAL'), 'closed by the market order');
+    const bought = t.entryFills.reduce((n, f) => n + f.quantity, 0);
+    const sold = t.exitFills.reduce((n, f) => n + f.quantity, 0);
+    assert.ok(Math.abs(bought - sold) < 1e-9, `the whole position sold: ${bought} bought, ${sold} sold`);
+    assert.ok(t.realizedPnl! < 0);
+    // the exchange saw one market SELL under the flatten's deterministic id, at the halt, after the protection
+    const markets = btc.orders.filter((o) => o.type === 'MARKET');
+    assert.deepEqual(markets.map((o) => [o.clientOrderId, o.side, o.at]), [[flattenClientId(t.id), 'sell', halt.since]]);
+    assert.ok(Math.abs(markets[0]!.quantity - sold) < 1e-9);
+    // the trade log as the live trader writes it (the rows portfolio-flatten-on-halt reads from the CSV)
+    const mine = rows.filter((r) => r.tradeId === t.id);
+    assert.ok(mine.some((r) => r.kind === 'CONTROL' && r.action === 'FLATTEN_ON_HALT' && r.detail.includes('flatten_on_halt: closing the ACTIVE position at market')));
+    assert.ok(mine.some((r) => r.kind === 'ORDER' && r.action === 'FLATTEN_ON_HALT' && r.detail === 'flatten on halt EXECUTED'));
+    const orderRows = mine.filter((r) => r.kind === 'ORDER').map((r) => r.detail);
+    assert.ok(orderRows.some((d) => d.includes(`cancelled protection ${otocoListClientId(t.id)} to flatten ${t.id}`)), orderRows.join(' | '));
+    assert.ok(orderRows.some((d) => d.includes('market SELL') && d.includes(flattenClientId(t.id))), orderRows.join(' | '));
+    // ETH's PENDING entry is cancelled as without flatten; no trade while HALTED; the slot went back
+    assert.ok(rows.some((r) => r.symbol === 'ETHUSDT' && r.action === 'PORTFOLIO_HALTED' && r.detail.includes('cancelling the PENDING entry')));
+    assert.ok(!trades(s).some((x) => x.createdAt >= halt.since));
+    assert.ok(rows.some((r) => r.symbol === 'PORTFOLIO' && r.action === 'SLOT_RELEASED' && r.detail.includes(t.id)));
+  });
+
+  it('strategist.max_reasoning_chars bounds the reasoning the strategist step lets through, as live', async () => {
+    class Verbose implements Strategist {
+      readonly kind = 'rules' as const;
+      readonly description = 'verbose';
+      async propose(): Promise<Proposal> {
+        return { ok: true, source: 'rules', command: { action: 'DO_NOTHING', reasoning: 'x'.repeat(5_000) } };
+      }
+    }
+    const { s, rows } = await run('strategist: { max_reasoning_chars: 120 }\n', new Verbose(), '2021-03-01', '2021-03-01T02:00:00Z');
+    const decisions = s.symbols.flatMap((x) => x.decisions).filter((d) => d.command.action === 'DO_NOTHING' && d.accepted);
+    assert.ok(decisions.length > 0);
+    for (const d of decisions) assert.ok(d.command.reasoning.length <= 120 && d.command.reasoning.startsWith('xxx'), `reasoning of ${d.command.reasoning.length} chars`);
+    assert.ok(rows.filter((r) => r.kind === 'DECISION').every((r) => r.detail.length < 1_000), 'the DECISION rows carry the cut reasoning');
   });
 });
