@@ -196,7 +196,7 @@ describe('the live risk envelope in a backtest, two symbols on real candles', ()
     const { s, rows } = await run('strategist: { max_reasoning_chars: 120 }\n', new Verbose(), '2021-03-01', '2021-03-01T02:00:00Z');
     const decisions = s.symbols.flatMap((x) => x.decisions).filter((d) => d.command.action === 'DO_NOTHING' && d.accepted);
     assert.ok(decisions.length > 0);
-    for (const d of decisions) assert.ok(d.command.reasoning.length <= 120 && d.command.reasoning.startsWith('xxx'), `reasoning of ${d.command.reasoning.length} chars`);
+    for (const d of decisions) assert.ok((d.command.reasoning ?? "").length <= 120 && (d.command.reasoning ?? "").startsWith('xxx'), `reasoning of ${(d.command.reasoning ?? "").length} chars`);
     assert.ok(rows.filter((r) => r.kind === 'DECISION').every((r) => r.detail.length < 1_000), 'the DECISION rows carry the cut reasoning');
   });
 });
