@@ -181,7 +181,9 @@ describe('the live risk envelope in a backtest, two symbols on real candles', ()
     assert.ok(orderRows.some((d) => d.includes('market SELL') && d.includes(flattenClientId(t.id))), orderRows.join(' | '));
     // ETH's PENDING entry is cancelled as without flatten; no trade while HALTED; the slot went back
     assert.ok(rows.some((r) => r.symbol === 'ETHUSDT' && r.action === 'PORTFOLIO_HALTED' && r.detail.includes('cancelling the PENDING entry')));
-    assert.ok(!trades(s).some((x) => x.createdAt >= halt.since));
+    // the window ends on the next UTC day's first candle, when the halt lifts and BTC may enter again
+    const resumeAt = halt.since - (halt.since % DAY) + DAY;
+    assert.ok(!trades(s).some((x) => x.createdAt >= halt.since && x.createdAt < resumeAt), 'no trade created while HALTED');
     assert.ok(rows.some((r) => r.symbol === 'PORTFOLIO' && r.action === 'SLOT_RELEASED' && r.detail.includes(t.id)));
   });
 
@@ -196,7 +198,11 @@ describe('the live risk envelope in a backtest, two symbols on real candles', ()
     const { s, rows } = await run('strategist: { max_reasoning_chars: 120 }\n', new Verbose(), '2021-03-01', '2021-03-01T02:00:00Z');
     const decisions = s.symbols.flatMap((x) => x.decisions).filter((d) => d.command.action === 'DO_NOTHING' && d.accepted);
     assert.ok(decisions.length > 0);
-    for (const d of decisions) assert.ok((d.command.reasoning ?? "").length <= 120 && (d.command.reasoning ?? "").startsWith('xxx'), `reasoning of ${(d.command.reasoning ?? "").length} chars`);
-    assert.ok(rows.filter((r) => r.kind === 'DECISION').every((r) => r.detail.length < 1_000), 'the DECISION rows carry the cut reasoning');
+    // live (src/domain/answerBounds.ts capText): the first 120 characters kept, then a marker saying how many were cut
+    const cut = `${'x'.repeat(120)}…[cut: 4880 more characters]`;
+    for (const d of decisions) assert.equal(d.command.reasoning, cut);
+    const decisionRows = rows.filter((r) => r.kind === 'DECISION');
+    assert.equal(decisionRows.length, decisions.length);
+    for (const r of decisionRows) assert.ok(r.detail.includes(cut) && !r.detail.includes('x'.repeat(121)), `the DECISION row carries the cut reasoning: ${r.detail.slice(0, 300)}`);
   });
 });
