@@ -47,6 +47,8 @@ export interface EngineOptions {
   marketData?: MarketDataLimits;
   /** strategist.max_reasoning_chars (the strategist step's bound on a command's reasoning); default 1000 */
   maxReasoningChars?: number;
+  /** one order takes at most this share of a candle's volume (the simulator's fill participation); default 0.1 */
+  participation?: number;
 }
 
 export interface StrategistSpec {
@@ -112,7 +114,7 @@ export function decisionPlan(opts: EngineOptions): { decisions: number; sampleRe
 export async function runStrategist(opts: EngineOptions, spec: StrategistSpec, hooks: EngineHooks = {}): Promise<StrategistResult> {
   const periodMs = parseDuration(opts.timeframes[0]!);
   const step = Math.max(1, Math.round(opts.cycleIntervalMs / periodMs)) * opts.decideEvery;
-  const exchange = new SimulatedExchange({ symbols: opts.data.map((d) => d.symbol), balances: opts.balances, feeRate: opts.feeRate });
+  const exchange = new SimulatedExchange({ symbols: opts.data.map((d) => d.symbol), balances: opts.balances, feeRate: opts.feeRate, ...(opts.participation !== undefined ? { participation: opts.participation } : {}) });
   const limit = hooks.limit ?? ((work) => work());
   const journalPrefix = `backtest:${spec.name}`;
   // the market clock is the guard's wall clock: a gap in the data is a feed that stopped
