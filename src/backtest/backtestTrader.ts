@@ -38,6 +38,8 @@ export interface TraderOptions {
   envelope?: { rules: SymbolEntryRules; portfolio: BacktestPortfolio };
   /** USD of one decision's tokens at the model's prices (null: no prices) */
   costOf?: (usage: CompletionUsage) => number | null;
+  /** strategist.max_reasoning_chars: a command's reasoning is cut past it, as the worker passes it live */
+  maxReasoningChars?: number;
 }
 export interface PendingDecision {
   sequence: number;
@@ -96,6 +98,8 @@ export class BacktestTrader {
       ? new SymbolEnvelope(symbol, env.rules, env.portfolio, exchange, {
           journal,
           cancelPending: async (trade, reason) => this.#keeper.adopt(await this.#steps.cancelPendingOrder({ trade, reason })),
+          flattenPosition: (trade, reason) => this.#steps.flattenPosition({ trade, reason }),
+          adopt: (result) => this.#keeper.adopt(result),
           trade: () => this.state.trade,
           sequence: () => this.state.sequence,
         })
@@ -118,7 +122,7 @@ export class BacktestTrader {
     }
   }
 
-  /** the portfolio HALTED: the PENDING entry is cancelled, an ACTIVE position keeps its protection */
+  /** the portfolio HALTED: the PENDING entry is cancelled, an ACTIVE position keeps its protection or is flattened (flatten_on_halt) */
   async onHalt(halt: Parameters<SymbolEnvelope['onHalt']>[0]): Promise<void> {
     if (!this.#envelope) return;
     await this.#envelope.onHalt(halt);
@@ -153,7 +157,7 @@ export class BacktestTrader {
     let decision: CycleDecision;
     try {
       const input = { symbol: this.symbol, sequence, trade: this.openTrade(), market: snapshot };
-      decision = marketRefusal(this.options.guard, snapshot, this.strategist.kind, this.exchange.clock) ?? (await strategistDecision({ strategist: this.strategist, risk: this.risk }, input));
+      decision = marketRefusal(this.options.guard, snapshot, this.strategist.kind, this.exchange.clock) ?? (await strategistDecision({ strategist: this.strategist, risk: this.risk, ...(this.options.maxReasoningChars !== undefined ? { maxReasoningChars: this.options.maxReasoningChars } : {}) }, input));
     } catch (err) {
       if (err instanceof FatalStrategistError) throw err;
       decision = failedDecision('STRATEGIST_FAILED', `the strategist failed: ${(err as Error).message}`);

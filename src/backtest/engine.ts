@@ -45,6 +45,10 @@ export interface EngineOptions {
   envelope?: BacktestEnvelopeOptions;
   /** the stale-data guard's limits (config market_data over the cycle interval); default: the config's defaults */
   marketData?: MarketDataLimits;
+  /** strategist.max_reasoning_chars (the strategist step's bound on a command's reasoning); default 1000 */
+  maxReasoningChars?: number;
+  /** one order takes at most this share of a candle's volume (the simulator's fill participation); default 0.1 */
+  participation?: number;
 }
 
 export interface StrategistSpec {
@@ -110,7 +114,7 @@ export function decisionPlan(opts: EngineOptions): { decisions: number; sampleRe
 export async function runStrategist(opts: EngineOptions, spec: StrategistSpec, hooks: EngineHooks = {}): Promise<StrategistResult> {
   const periodMs = parseDuration(opts.timeframes[0]!);
   const step = Math.max(1, Math.round(opts.cycleIntervalMs / periodMs)) * opts.decideEvery;
-  const exchange = new SimulatedExchange({ symbols: opts.data.map((d) => d.symbol), balances: opts.balances, feeRate: opts.feeRate });
+  const exchange = new SimulatedExchange({ symbols: opts.data.map((d) => d.symbol), balances: opts.balances, feeRate: opts.feeRate, ...(opts.participation !== undefined ? { participation: opts.participation } : {}) });
   const limit = hooks.limit ?? ((work) => work());
   const journalPrefix = `backtest:${spec.name}`;
   // the market clock is the guard's wall clock: a gap in the data is a feed that stopped
@@ -136,6 +140,7 @@ export async function runStrategist(opts: EngineOptions, spec: StrategistSpec, h
         guard,
         ...(portfolio ? { envelope: { rules: opts.envelope!.rules, portfolio } } : {}),
         ...(spec.costOf ? { costOf: spec.costOf } : {}),
+        ...(opts.maxReasoningChars !== undefined ? { maxReasoningChars: opts.maxReasoningChars } : {}),
       }),
       equity: [] as EquityPoint[],
       view: new MarketView({ symbol: d.symbol, candles: d.decision, timeframes: opts.timeframes, indicators: opts.indicators ?? 'window', ...(opts.candleLimit ? { candleLimit: opts.candleLimit } : {}) }),

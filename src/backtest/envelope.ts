@@ -1,6 +1,8 @@
 import type { PlanTradeCommand } from '../domain/commands';
 import { afterTradeEnded, countEntry, EMPTY_SYMBOL_BOOK, entryExpired, entryRefusal, type SymbolBook } from '../domain/envelope/entryRules';
 import { assessHalt, markEquity, type EquityBook, type Halt } from '../domain/envelope/killSwitch';
+import type { OmsResult } from '../domain/omsResult';
+import type { HaltNotice } from '../contract/portfolioState';
 import type { PortfolioLimits, SymbolEntryRules } from '../domain/envelope/limits';
 import { markToMarket, plannedEntryNotional } from '../domain/envelope/notional';
 import { decideSlot, type Grants, type SlotDecision, type SlotRequest } from '../domain/envelope/slots';
@@ -46,8 +48,8 @@ export class BacktestPortfolio {
     private readonly journal: BacktestJournal,
   ) {}
 
-  /** one equity reading: the kill switch's verdict; a new halt is returned for the traders to act on */
-  read(exchange: SimulatedExchange, quote: string, at: number): Halt | null {
+  /** one equity reading: the kill switch's verdict; a new halt is returned for the traders to act on (as the portfolio workflow's notice) */
+  read(exchange: SimulatedExchange, quote: string, at: number): HaltNotice | null {
     const { equity, detail } = accountEquity(exchange, quote);
     this.book = markEquity(this.book, { equity, at });
     const { halt, change } = assessHalt(this.book, this.halt, this.limits);
@@ -55,7 +57,7 @@ export class BacktestPortfolio {
     if (change?.type === 'HALTED') {
       this.journal.add('CONTROL', `HALTED (${change.halt.kind}): ${change.halt.reason}; equity ${detail()}`, undefined, `HALTED_${change.halt.kind}`);
       this.halts.push(change.halt);
-      return change.halt;
+      return { kind: change.halt.kind, reason: change.halt.reason, flatten: this.limits.flattenOnHalt };
     }
     if (change?.type === 'LIFTED') this.journal.add('CONTROL', `RESUMED: ${change.why}; the halt was: ${change.previous.reason}`, undefined, 'RESUMED');
     return null;
@@ -81,9 +83,13 @@ export class BacktestPortfolio {
 
 /** what the symbol trader does for the envelope; the OMS's cancel comes in as a port */
 export interface SymbolEnvelopePorts {
-  journal(kind: 'CONTROL', detail: string, trade?: Trade, action?: string): void;
+  journal(kind: 'CONTROL' | 'ORDER' | 'REJECTION', detail: string, trade?: Trade, action?: string): void;
   /** the OMS cancel of the PENDING entry, its result through the trader core */
   cancelPending(trade: Trade, reason: string): Promise<void>;
+  /** flatten_on_halt: the OMS's flattenPosition step (its result not yet taken) */
+  flattenPosition(trade: Trade, reason: string): Promise<OmsResult>;
+  /** an OMS result through the trader core */
+  adopt(result: OmsResult): Promise<void>;
   trade(): Trade | null;
   sequence(): number;
 }
@@ -139,17 +145,40 @@ export class SymbolEnvelope {
     }
   }
 
-  /** the portfolio HALTED: no PENDING entry stays; an ACTIVE position keeps its protection */
-  async onHalt(halt: Halt): Promise<void> {
+  /** the portfolio HALTED: no PENDING entry stays; an ACTIVE position keeps its protection, or is flattened when asked (TraderEnvelope.handleHalts) */
+  async onHalt(halt: HaltNotice): Promise<void> {
     const trade = this.ports.trade();
     if (trade?.status === 'PENDING') {
       this.ports.journal('CONTROL', `portfolio HALTED (${halt.kind}): cancelling the PENDING entry; ${halt.reason}`, trade, 'PORTFOLIO_HALTED');
       await this.ports.cancelPending(trade, `portfolio HALTED (${halt.kind})`);
+      // an entry that filled (in part) before the cancel landed is a position: flattened too when asked
+      if (halt.flatten && this.ports.trade()?.status === 'ACTIVE') await this.#flatten(halt);
+    } else if (trade?.status === 'ACTIVE' && halt.flatten) {
+      await this.#flatten(halt);
     } else if (trade?.status === 'ACTIVE') {
       this.ports.journal('CONTROL', `portfolio HALTED (${halt.kind}): the ACTIVE position keeps its stop ${trade.stopLossPrice} and targets ${trade.takeProfitPrices.join('/')}; ${halt.reason}`, trade, 'PORTFOLIO_HALTED');
     } else {
       this.ports.journal('CONTROL', `portfolio HALTED (${halt.kind}): no open trade; ${halt.reason}`, undefined, 'PORTFOLIO_HALTED');
     }
+  }
+
+  /**
+   * flatten_on_halt as TraderEnvelope's #flatten: a working remainder of the entry cancelled
+   * first, then the OMS's flattenPosition (protection cancelled, the held quantity sold at market
+   * under one deterministic client id, protection restored if the exchange refuses), its result
+   * journaled and taken through the trader core.
+   */
+  async #flatten(halt: HaltNotice): Promise<void> {
+    const reason = `portfolio HALTED (${halt.kind}): ${halt.reason}`;
+    const trade = this.ports.trade()!;
+    this.ports.journal('CONTROL', `${reason}; flatten_on_halt: closing the ACTIVE position at market`, trade, 'FLATTEN_ON_HALT');
+    if (trade.orders.some((o) => o.role === 'ENTRY' && o.status === 'OPEN')) await this.ports.cancelPending(trade, reason);
+    const active = this.ports.trade();
+    if (active?.status !== 'ACTIVE') return;
+    const result = await this.ports.flattenPosition(active, reason);
+    const detail = result.outcome === 'REJECTED' ? `REFUSED: ${result.rejection?.reason ?? 'by the exchange'}; the position keeps its protection` : result.outcome;
+    this.ports.journal(result.outcome === 'REJECTED' ? 'REJECTION' : 'ORDER', `flatten on halt ${detail}`, result.trade ?? active, 'FLATTEN_ON_HALT');
+    await this.ports.adopt(result);
   }
 
   #release(tradeId: string, reason: string): void {

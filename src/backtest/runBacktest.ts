@@ -58,8 +58,6 @@ export async function runBacktest(opts: BacktestOptions): Promise<{ run: Backtes
   const empty = data.find((_, i) => windows[i]!.length === 0);
   if (empty) throw new BacktestInputError(`--from/--to: no ${decisionTimeframe} candle of ${empty.symbol} closes inside ${iso(opts.from)} .. ${iso(opts.to)}`);
 
-  // live closes ACTIVE positions at market on a halt with it; the backtest's envelope does not yet: refuse rather than ignore
-  if (config.risk.flatten_on_halt) throw new BacktestInputError(`${opts.configPath}: risk.flatten_on_halt: true is not carried out by the backtest yet (a halt keeps positions with their protection); set it to false for a backtest`);
   const balances = config.paper.starting_balances;
   const quoteCurrency = quoteOf(opts.symbols);
   const limit = pLimit(Math.max(1, opts.concurrency));
@@ -78,6 +76,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<{ run: Backtes
     // the live risk envelope and stale-data guard, from the same config sections as a live run
     envelope: { rules: symbolEntryRules(config.risk), portfolio: portfolioLimits(config.risk) },
     marketData: marketLimitsFrom(config.market_data, config.cycle_interval),
+    // the strategist step's bound on reasoning, as the worker passes it (src/worker.ts)
+    maxReasoningChars: config.strategist.max_reasoning_chars,
   };
   await opts.beforeRun?.(decisionPlan(engine));
   const hooks: EngineHooks = { limit: (work) => limit(work), ...(opts.onCandle ? { onCandle: opts.onCandle } : {}) };

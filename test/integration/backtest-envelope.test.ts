@@ -1,12 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StrategistSpec } from '../../src/backtest/engine';
 import { runBacktest } from '../../src/backtest/runBacktest';
 import type { DecisionRecord, StrategistRun } from '../../src/backtest/runTypes';
 import { parseConfig } from '../../src/config/load';
 import type { AiCommand } from '../../src/domain/commands';
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
 import type { Proposal, Strategist, StrategistRequest } from '../../src/strategist/strategist';
+import { flattenClientId, otocoListClientId } from '../../src/oms/clientIds';
+import { loadBacktestData } from '../../src/backtest/data';
+import { runStrategist, type EngineOptions, type StrategistSpec } from '../../src/backtest/engine';
+import { portfolioLimits, symbolEntryRules } from '../../src/config/envelope';
 
 /**
  * The live risk envelope in the backtest, on two symbols of real candles: the portfolio's slots
@@ -144,5 +147,105 @@ describe('the live risk envelope in a backtest, two symbols on real candles', ()
       }
     }
     assert.ok(s.symbols.every((x) => x.decisions.length === (Date.parse('2021-03-03') - Date.parse('2021-03-01')) / M15));
+  });
+
+  it('flatten_on_halt on 19 May 2021: the daily-loss HALT closes the ACTIVE BTC position at market through the OMS flatten, journaled as live', async () => {
+    const { s, rows } = await run(
+      'risk: { max_entry_distance_percent: 10, max_stop_distance_percent: 20, max_target_distance_percent: 30, daily_loss_limit_percent: 1.5, max_drawdown_percent: 50, max_position_size_percent: 25, max_total_exposure_percent: 60, max_trades_per_symbol_per_day: 20, cooldown_cycles: 0, flatten_on_halt: true }\n',
+      new AlwaysIn({ BTCUSDT: 0, ETHUSDT: 9.5 }, 4, 25),
+      '2021-05-19', '2021-05-20',
+    );
+    const halt = (s.halts ?? [])[0]!;
+    assert.equal(halt?.kind, 'DAILY_LOSS');
+    const btc = s.symbols.find((x) => x.symbol === 'BTCUSDT')!;
+    const flattened = btc.trades.filter((t) => t.closeReason?.includes('flatten_on_halt'));
+    assert.equal(flattened.length, 1, 'the one BTC position open at the halt was flattened');
+    const t = flattened[0]!;
+    assert.ok(t.createdAt < halt.since);
+    assert.equal(t.status, 'CLOSED');
+    assert.equal(t.closedAt, halt.since, 'closed at the halt, not later by its stop');
+    assert.match(t.closeReason!, /^flattened at market on a portfolio HALT \(flatten_on_halt\): portfolio HALTED \(DAILY_LOSS\): /);
+    assert.ok(t.exitFills.length > 0 && t.exitFills.every((f) => f.reason === 'MANUAL'), 'closed by the market order');
+    const bought = t.entryFills.reduce((n, f) => n + f.quantity, 0);
+    const sold = t.exitFills.reduce((n, f) => n + f.quantity, 0);
+    assert.ok(Math.abs(bought - sold) < 1e-9, `the whole position sold: ${bought} bought, ${sold} sold`);
+    assert.ok(t.realizedPnl! < 0);
+    // the exchange saw one market SELL under the flatten's deterministic id, at the halt, after the protection
+    const markets = btc.orders.filter((o) => o.type === 'MARKET');
+    assert.deepEqual(markets.map((o) => [o.clientOrderId, o.side, o.at]), [[flattenClientId(t.id), 'sell', halt.since]]);
+    assert.ok(Math.abs(markets[0]!.quantity - sold) < 1e-9);
+    // the trade log as the live trader writes it (the rows portfolio-flatten-on-halt reads from the CSV)
+    const mine = rows.filter((r) => r.tradeId === t.id);
+    assert.ok(mine.some((r) => r.kind === 'CONTROL' && r.action === 'FLATTEN_ON_HALT' && r.detail.includes('flatten_on_halt: closing the ACTIVE position at market')));
+    assert.ok(mine.some((r) => r.kind === 'ORDER' && r.action === 'FLATTEN_ON_HALT' && r.detail === 'flatten on halt EXECUTED'));
+    const orderRows = mine.filter((r) => r.kind === 'ORDER').map((r) => r.detail);
+    assert.ok(orderRows.some((d) => d.includes(`cancelled protection ${otocoListClientId(t.id)} to flatten ${t.id}`)), orderRows.join(' | '));
+    assert.ok(orderRows.some((d) => d.includes('market SELL') && d.includes(flattenClientId(t.id))), orderRows.join(' | '));
+    // ETH's PENDING entry is cancelled as without flatten; no trade while HALTED; the slot went back
+    assert.ok(rows.some((r) => r.symbol === 'ETHUSDT' && r.action === 'PORTFOLIO_HALTED' && r.detail.includes('cancelling the PENDING entry')));
+    // the window ends on the next UTC day's first candle, when the halt lifts and BTC may enter again
+    const resumeAt = halt.since - (halt.since % DAY) + DAY;
+    assert.ok(!trades(s).some((x) => x.createdAt >= halt.since && x.createdAt < resumeAt), 'no trade created while HALTED');
+    assert.ok(rows.some((r) => r.symbol === 'PORTFOLIO' && r.action === 'SLOT_RELEASED' && r.detail.includes(t.id)));
+  });
+
+  it('flatten_on_halt, the market order filled in part (thin candle): the rest gets its stop and targets back at once and ends by them', async () => {
+    // one order takes at most 0.002 % of a candle's volume: entries fill over candles, the flatten's one market order cannot sell it all
+    const config = parseConfig('symbols: [BTCUSDT]\ntimeframes: [15m, 1h]\nrisk: { max_entry_distance_percent: 10, max_stop_distance_percent: 20, max_target_distance_percent: 30, daily_loss_limit_percent: 1.5, max_drawdown_percent: 50, max_position_size_percent: 25, max_total_exposure_percent: 60, max_trades_per_symbol_per_day: 20, cooldown_cycles: 0, flatten_on_halt: true }\n');
+    const from = Date.parse('2021-05-19');
+    const to = Date.parse('2021-05-20');
+    const { data } = loadBacktestData({ dir: sharedCandlesDir(), symbols: ['BTCUSDT'], decisionTimeframe: '15m', from, to, matching: 'none' });
+    const engine: EngineOptions = {
+      data, from, to, timeframes: config.timeframes, cycleIntervalMs: M15, decideEvery: 1, balances: { USDT: 10_000 }, quoteCurrency: 'USDT', feeRate: 0.001, risk: config.risk,
+      envelope: { rules: symbolEntryRules(config.risk), portfolio: portfolioLimits(config.risk) }, participation: 2e-5,
+    };
+    const { run: s, rows } = await runStrategist(engine, { name: 'always-in', kind: 'custom', strategist: new AlwaysIn({ BTCUSDT: 0 }, 4, 25) });
+    const halt = (s.halts ?? [])[0]!;
+    assert.equal(halt?.kind, 'DAILY_LOSS');
+    const btc = s.symbols[0]!;
+    const t = btc.trades.find((x) => x.createdAt < halt.since && x.exitFills.some((f) => f.reason === 'MANUAL'))!;
+    assert.ok(t, 'the position open at the halt was flattened (in part)');
+    const bought = t.entryFills.reduce((n, f) => n + f.quantity, 0);
+    const flat = t.exitFills.filter((f) => f.reason === 'MANUAL');
+    const sold = flat.reduce((n, f) => n + f.quantity, 0);
+    assert.ok(flat.every((f) => f.at === halt.since), 'the market order filled at the halt');
+    assert.ok(sold > 0 && sold < bought - 1e-9, `in part: ${sold} of ${bought}`);
+    // one market SELL for the whole position; what the candle could not fill expired (it is never placed again)
+    const markets = btc.orders.filter((o) => o.type === 'MARKET');
+    assert.deepEqual(markets.map((o) => [o.clientOrderId, o.side, o.at]), [[flattenClientId(t.id), 'sell', halt.since]]);
+    assert.ok(Math.abs(markets[0]!.quantity - bought) < 1e-9);
+    const mine = rows.filter((r) => r.tradeId === t.id);
+    assert.ok(mine.some((r) => r.kind === 'ORDER' && r.detail.includes(`(${flattenClientId(t.id)}) to flatten ${t.id}: EXPIRED, filled ${sold}`)), mine.map((r) => r.detail).join(' | '));
+    // the rest is protected again at once, at the trade's own stop and target (the state machine's ENSURE_PROTECTION after a manual close)
+    const rest = Math.round((bought - sold) * 1e8) / 1e8;
+    const reprotected = mine.find((r) => r.kind === 'ORDER' && r.action === 'ENSURE_PROTECTION' && r.at === halt.since);
+    assert.ok(reprotected, mine.map((r) => `${r.kind} ${r.action} ${r.detail}`).join(' | '));
+    assert.match(reprotected.detail, new RegExp(`^protection placed: OCO SELL ${rest} at [0-9.]+ / stop ${t.stopLossPrice} `));
+    const restOrders = btc.orders.filter((o) => o.tradeId === t.id && o.at === halt.since && o.type !== 'MARKET');
+    assert.ok(restOrders.some((o) => o.type === 'STOP_LOSS' && Math.abs(o.quantity - rest) < 1e-9), JSON.stringify(restOrders));
+    // it stays open through the halt and ends by that protection, all of it sold
+    assert.equal(t.status, 'CLOSED');
+    const later = t.exitFills.filter((f) => f.reason !== 'MANUAL');
+    assert.ok(later.length > 0 && later.every((f) => f.at > halt.since && (f.reason === 'STOP' || f.reason === 'TARGET')), JSON.stringify(t.exitFills));
+    assert.ok(Math.abs(t.exitFills.reduce((n, f) => n + f.quantity, 0) - bought) < 1e-9);
+  });
+
+  it('strategist.max_reasoning_chars bounds the reasoning the strategist step lets through, as live', async () => {
+    class Verbose implements Strategist {
+      readonly kind = 'rules' as const;
+      readonly description = 'verbose';
+      async propose(): Promise<Proposal> {
+        return { ok: true, source: 'rules', command: { action: 'DO_NOTHING', reasoning: 'x'.repeat(5_000) } };
+      }
+    }
+    const { s, rows } = await run('strategist: { max_reasoning_chars: 120 }\n', new Verbose(), '2021-03-01', '2021-03-01T02:00:00Z');
+    const decisions = s.symbols.flatMap((x) => x.decisions).filter((d) => d.command.action === 'DO_NOTHING' && d.accepted);
+    assert.ok(decisions.length > 0);
+    // live (src/domain/answerBounds.ts capText): the first 120 characters kept, then a marker saying how many were cut
+    const cut = `${'x'.repeat(120)}…[cut: 4880 more characters]`;
+    for (const d of decisions) assert.equal(d.command.reasoning, cut);
+    const decisionRows = rows.filter((r) => r.kind === 'DECISION');
+    assert.equal(decisionRows.length, decisions.length);
+    for (const r of decisionRows) assert.ok(r.detail.includes(cut) && !r.detail.includes('x'.repeat(121)), `the DECISION row carries the cut reasoning: ${r.detail.slice(0, 300)}`);
   });
 });
