@@ -45,11 +45,16 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
  * its database and log in `dir`, and the product's search attributes registered.
  */
 export async function devServerIn(dir: string): Promise<TemporalServerHandle> {
+  return devServerOn(dir, `127.0.0.1:${await freePort()}`);
+}
+
+/** the same on a given address: a dev server started again on the database of one that died */
+export async function devServerOn(dir: string, address: string): Promise<TemporalServerHandle> {
   const cliPath = findTemporalCli();
   if (!cliPath) throw new Error('the Temporal CLI must be installed (bash scripts/setup-temporal.sh)');
   const server = await startDevServer({
     cliPath,
-    address: `127.0.0.1:${await freePort()}`,
+    address,
     uiPort: null,
     dbFile: join(dir, 'temporal.db'),
     logFile: join(dir, 'temporal.log'),
