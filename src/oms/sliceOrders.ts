@@ -91,12 +91,18 @@ export async function placeSlices(
 /**
  * Stop orders counting against the market's cap (Binance MAX_NUM_ALGO_ORDERS): those on the book,
  * and the stops of OTOCO pairs still waiting for their entry, which the exchange counts too but
- * does not list among open orders (one stop per waiting pair).
+ * does not list among open orders (one stop per waiting pair). A list whose stop is on the book is
+ * counted there already: an OTOCO whose entry filled has its pair on the book and its filled entry
+ * off it, and that entry is no waiting pair.
  */
 export async function stopOrdersOnMarket(gateway: ExchangePort, symbol: string, open: readonly ExchangeOrder[]): Promise<number> {
-  const onBook = new Set(open.map((o) => o.clientOrderId));
-  const live = open.filter((o) => o.status === 'OPEN' && o.type.startsWith('STOP_LOSS')).length;
+  const onBook = new Map(open.map((o) => [o.clientOrderId, o]));
+  const isStop = (o: ExchangeOrder | undefined) => !!o && o.status === 'OPEN' && o.type.startsWith('STOP_LOSS');
+  const live = open.filter(isStop).length;
   const lists = (await gateway.fetchOpenOrderLists()).filter((l) => l.symbol === symbol);
-  const waiting = lists.reduce((n, l) => n + Math.ceil(l.orders.filter((o) => !onBook.has(o.clientOrderId)).length / 2), 0);
+  const waiting = lists.reduce((n, l) => {
+    if (l.orders.some((o) => isStop(onBook.get(o.clientOrderId)))) return n;
+    return n + Math.ceil(l.orders.filter((o) => !onBook.has(o.clientOrderId)).length / 2);
+  }, 0);
   return live + waiting;
 }
