@@ -67,19 +67,26 @@ export async function devServerOn(dir: string, address: string): Promise<Tempora
 const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
 let queues = 0;
-/** a worker on a fresh task queue with these activities, for the duration of `fn` */
+/**
+ * a worker on a fresh task queue with these activities, for the duration of `fn`. `opts.taskQueue`:
+ * a worker started again for workflows already running there; `opts.maxCachedWorkflows: 0`: no
+ * sticky cache, so a worker that stops leaves no task behind on its own sticky queue (the
+ * time-skipping server never hands such a task back to the shared queue)
+ */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   activities: object,
   fn: (taskQueue: string) => Promise<T>,
+  opts: { taskQueue?: string; maxCachedWorkflows?: number } = {},
 ): Promise<T> {
-  const taskQueue = `test-${process.pid}-${++queues}`;
+  const taskQueue = opts.taskQueue ?? `test-${process.pid}-${++queues}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
   });
   // the trade log's own queue, served from the same activities (src/worker.ts does the same)
   const appendTradeLog = (activities as { appendTradeLog?: unknown }).appendTradeLog;
