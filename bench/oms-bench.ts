@@ -37,6 +37,7 @@ import {
   type OmsContext,
 } from '../src/oms';
 import { belongsTo } from '../src/oms/clientIds';
+import { sizePosition } from '../src/domain/sizing';
 
 const KEY = 'bench-key';
 const SECRET = 'bench-secret';
@@ -46,7 +47,8 @@ const THROUGHPUT_PLANS = Number(process.env.OMS_BENCH_PLANS ?? 100);
 const OUTAGE_ROUNDS = Number(process.env.OMS_BENCH_OUTAGE_ROUNDS ?? 12);
 const OUTAGE_MS = Number(process.env.OMS_BENCH_OUTAGE_MS ?? 1000);
 const SAMPLE_MS = 20;
-const AMOUNT_STEP = 0.00001;
+/** how long the engine, once back, may take to protect everything before the section fails (never hangs) */
+const PROTECT_DEADLINE_MS = Number(process.env.OMS_BENCH_PROTECT_DEADLINE_MS ?? 30_000);
 /** OMS_BENCH_ONLY=outages (comma-separated: otoco, partial, outages, throughput) runs only those parts */
 const ONLY = new Set((process.env.OMS_BENCH_ONLY ?? 'otoco,partial,outages,throughput').split(','));
 /** one open trade per symbol, as in production: a batch is one trade on each of these markets */
@@ -106,6 +108,24 @@ async function stopResting(gateway: ExchangeGateway, trade: Trade): Promise<numb
 /** 1. OTOCO: is a stop resting at the first look after each fill? */
 async function placePlan(gateway: ExchangeGateway, targets: number[], seq: number, symbol = 'BTCUSDT'): Promise<Trade> {
   const r = await executeAiCommand(plan(targets, symbol), ctx(gateway, seq, null, symbol));
+  if (r.outcome !== 'EXECUTED' || !r.trade) throw new Error(`plan ${seq}: ${r.outcome} ${r.rejection?.code} ${r.rejection?.reason}`);
+  return r.trade;
+}
+
+/**
+ * A two-target plan whose size is an odd number of amount steps, so its two slices differ by one
+ * step and a candle can fill the smaller completely and the larger in part (the mixed outage). The
+ * percent is found the way the OMS sizes: on the free quote balance.
+ */
+async function placeUnevenPlan(gateway: ExchangeGateway, targets: number[], seq: number, symbol: string): Promise<Trade> {
+  const limits = await gateway.marketLimits(symbol);
+  const free = (await gateway.fetchBalance('USDT')).free;
+  let percent = 1;
+  for (let i = 0; i < 1000; i++, percent = Math.round((percent - 0.001) * 1000) / 1000) {
+    const sized = sizePosition({ equity: free, positionSizePercent: percent, entryPrice: 64800, limits });
+    if (sized.ok && Math.round(sized.quantity / limits.amountStep) % 2 === 1) break;
+  }
+  const r = await executeAiCommand(plan(targets, symbol, percent), ctx(gateway, seq, null, symbol));
   if (r.outcome !== 'EXECUTED' || !r.trade) throw new Error(`plan ${seq}: ${r.outcome} ${r.rejection?.code} ${r.rejection?.reason}`);
   return r.trade;
 }
@@ -254,6 +274,10 @@ async function benchOutages(): Promise<OutageFigures> {
   })();
   /** per symbol of the round: what its partly filled slices bought (net of the fee in the coin), and when */
   let partial = new Map<string, { quantity: number; at: number; done: boolean }>();
+  /** per symbol of the round: what is dust, not exposure (below one amount step per order that bought) */
+  let dust = new Map<string, number>();
+  const steps = new Map<string, number>();
+  for (const symbol of SYMBOLS) steps.set(symbol, (await e.gateway.marketLimits(symbol)).amountStep);
   let sampling = false;
   let lastSample = performance.now();
   const sampler = (async () => {
@@ -266,12 +290,14 @@ async function benchOutages(): Promise<OutageFigures> {
         const balances = await e.gateway.fetchBalances();
         await Promise.all(
           SYMBOLS.map(async (symbol) => {
-            const held = Math.floor((balances.get(symbol.replace(/USDT$/, ''))?.total ?? 0) / AMOUNT_STEP + 1e-6) * AMOUNT_STEP;
+            const step = steps.get(symbol)!;
+            // what an order can sell: the coins on the account, on the market's own amount step
+            const held = Math.floor((balances.get(symbol.replace(/USDT$/, ''))?.total ?? 0) / step + 1e-6) * step;
             const stops = (await e.gateway.fetchOpenOrders(symbol)).filter((o) => o.type.startsWith('STOP_LOSS') && !o.pending);
-            // per-slice rounding of the fee leaves up to a step per slice uncovered: dust, not exposure
+            // each order that bought leaves up to a step of fee dust no order can sell: dust, not exposure
             const naked = held - stops.reduce((a, o) => a + o.quantity, 0);
             const p = partial.get(symbol);
-            if (naked <= 2.5 * AMOUNT_STEP) {
+            if (naked <= (dust.get(symbol) ?? step) + 1e-12) {
               if (p && !p.done) {
                 p.done = true;
                 figures.partialWindowsMs.push(now - p.at);
@@ -291,16 +317,17 @@ async function benchOutages(): Promise<OutageFigures> {
   try {
     for (let round = 0; round < OUTAGE_ROUNDS; round++) {
       const batch: Trade[] = [];
-      for (const symbol of SYMBOLS) batch.push(await placePlan(e.gateway, [67000, 69000], seq++, symbol));
+      for (const symbol of SYMBOLS) batch.push(await placeUnevenPlan(e.gateway, [67000, 69000], seq++, symbol));
       open = [...open, ...batch];
       partial = new Map();
+      dust = new Map(batch.map((t) => [t.symbol, (t.orders.filter((o) => o.role === 'ENTRY').length + 1) * steps.get(t.symbol)!]));
       sampling = true;
       // ---- the engine goes down (the Temporal server and the worker alike: nothing of ours runs)
       engineUp = false;
       for (const [i, t] of batch.entries()) {
         const entries = t.orders.filter((o) => o.role === 'ENTRY');
         const smallest = Math.min(...entries.map((o) => o.quantity));
-        const kind = (round + i) % 3; // 0: every slice completely, 1: every slice in part, 2: mixed
+        const kind = (round + i) % 3; // 0: every slice completely, 1: every slice in part, 2: the smaller slice completely, the larger in part
         const volume = kind === 0 ? undefined : kind === 1 ? halfOfSmallestSlice(t) : smallest / 0.1;
         await e.sim.setPrice(t.symbol, 64799, volume);
         const at = performance.now();
@@ -313,15 +340,27 @@ async function benchOutages(): Promise<OutageFigures> {
         if (inPart > 0) partial.set(t.symbol, { quantity: inPart, at, done: false });
       }
       await sleep(OUTAGE_MS);
-      // ---- back
+      // ---- back: wait (bounded) until every trade is ACTIVE and every partly filled slice protected
       engineUp = true;
-      while (batch.some((t) => open.some((o) => o.id === t.id && o.status !== 'ACTIVE')) || [...partial.values()].some((p) => !p.done)) await sleep(10);
+      const deadline = performance.now() + PROTECT_DEADLINE_MS;
+      const pendingOf = () => batch.filter((t) => open.some((o) => o.id === t.id && o.status !== 'ACTIVE')).map((t) => t.id);
+      const unprotectedOf = () => [...partial.entries()].filter(([, p]) => !p.done).map(([symbol]) => symbol);
+      while (pendingOf().length > 0 || unprotectedOf().length > 0) {
+        if (performance.now() > deadline) {
+          throw new Error(`round ${round}: ${PROTECT_DEADLINE_MS} ms after the engine came back, not ACTIVE: [${pendingOf().join(', ')}], partly filled slices still unprotected on [${unprotectedOf().join(', ')}]`);
+        }
+        await sleep(10);
+      }
       sampling = false;
       for (const s of SYMBOLS) {
         await e.sim.setPrice(s, 69001);
         await e.sim.setPrice(s, 65000);
       }
-      while (open.length > 0) await sleep(5);
+      const closeBy = performance.now() + PROTECT_DEADLINE_MS;
+      while (open.length > 0) {
+        if (performance.now() > closeBy) throw new Error(`round ${round}: trades still open after their targets filled: ${open.map((t) => `${t.id} ${t.status}`).join(', ')}`);
+        await sleep(5);
+      }
     }
   } finally {
     running = false;
