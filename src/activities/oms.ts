@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps';
 import { makeScrub, runStep } from './failures';
 import { withHeartbeat } from './heartbeat';
 import { omsSteps, type ExecuteAiCommandInput } from './omsSteps';
+import { activityLogger } from './activityLogger';
 
 /**
  * The OMS steps as activities: execute_ai_command, ensure protection, cancel_pending_order, cancel
@@ -16,7 +17,7 @@ export type OmsActivityDeps = Pick<ActivityDeps, 'gateway' | 'risk' | 'secrets'>
 
 export function omsActivities(deps: OmsActivityDeps) {
   const scrub = makeScrub(deps.secrets);
-  const steps = omsSteps({ gateway: deps.gateway, risk: deps.risk, scrub });
+  const steps = omsSteps({ gateway: deps.gateway, risk: deps.risk, scrub, log: activityLogger });
   return {
     /**
      * The OMS's execute_ai_command. `sequence` is the workflow's command counter: a new trade's id is

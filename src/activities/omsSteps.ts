@@ -17,7 +17,8 @@ import type { Scrub } from './failures';
  * REJECTED result; transient failures are thrown.
  */
 
-export type OmsStepDeps = Pick<ActivityDeps, 'risk'> & { gateway: ExchangePort; scrub: Scrub };
+/** `log`: where OMS alerts go as they happen (the activity's logger; a console logger in scripts) */
+export type OmsStepDeps = Pick<ActivityDeps, 'risk'> & { gateway: ExchangePort; scrub: Scrub; log: oms.OmsLogger };
 
 export interface ExecuteAiCommandInput {
   symbol: string;
@@ -39,6 +40,7 @@ export function omsSteps(deps: OmsStepDeps) {
     trade,
     sequence,
     risk: deps.risk,
+    log: deps.log,
     // max_open_trades was checked across symbols when the strategist's answer was validated; here
     // only this symbol's own trade is known
     openTradesCount: isOpen(trade) ? 1 : 0,
@@ -55,7 +57,7 @@ export function omsSteps(deps: OmsStepDeps) {
 
     async ensureProtection(input: { trade: Trade; quantity: number }): Promise<OmsResult> {
       const { trade } = input;
-      const outcome = await oms.ensureProtection(deps.gateway, trade, { quantity: input.quantity });
+      const outcome = await oms.ensureProtection(deps.gateway, trade, { quantity: input.quantity, log: deps.log });
       const after = oms.applyEvents(trade, outcome.events);
       const rejection = outcome.rejection
         ? { stage: 'exchange', code: `EXCHANGE_${outcome.rejection.kind.toUpperCase()}`, reason: outcome.rejection.message }

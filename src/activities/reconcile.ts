@@ -6,6 +6,7 @@ import { reconcile, type ReconcileReport } from '../oms';
 import type { ActivityDeps } from './deps';
 import { makeScrub, runStep } from './failures';
 import { withHeartbeat } from './heartbeat';
+import { activityLogger } from './activityLogger';
 import type { ReconcileResult } from '../contract/results';
 
 /**
@@ -21,7 +22,7 @@ export function reconcileActivities(deps: Pick<ActivityDeps, 'gateway' | 'secret
         withHeartbeat(async () => {
           const symbol = canonicalSymbol(input.symbol);
           const believed = isOpen(input.trade) ? [input.trade] : [];
-          const found = await reconcile(deps.gateway, believed, { symbols: [symbol] });
+          const found = await reconcile(deps.gateway, believed, { symbols: [symbol], log: activityLogger });
           const { trade, unadopted } = tradeToAdopt(believed.length > 0 ? (found.trades[0] ?? input.trade) : input.trade, found.recovered);
           const lines = reportLines(found);
           if (trade && found.recovered.includes(trade)) {

@@ -4,7 +4,7 @@ import { marketRefusal, strategistDecision } from '../activities/strategist';
 import type { MarketGuardDeps } from '../activities/marketGuard';
 import type { RiskConfig } from '../config/schema';
 import { isOpen, openQuantity, type Trade } from '../domain/trade';
-import { OrderTracker } from '../oms';
+import { CONSOLE_OMS_LOGGER, OrderTracker } from '../oms';
 import type { MarketSnapshot } from '../strategist/marketSnapshot';
 import { FatalStrategistError, type Strategist } from '../strategist/strategist';
 import { failedDecision, recordDecision, setOutcome, type CycleDecision } from '../workflows/decisions';
@@ -75,7 +75,7 @@ export class BacktestTrader {
     this.state.phase = 'WAITING';
     this.journal = new BacktestJournal(journalPrefix, symbol, () => exchange.clock, () => this.state.sequence);
     const gateway = exchange.asGateway();
-    this.#steps = omsSteps({ gateway, risk, scrub: (t) => t });
+    this.#steps = omsSteps({ gateway, risk, scrub: (t) => t, log: CONSOLE_OMS_LOGGER });
     this.#tracker = new OrderTracker(gateway);
     const seen = new SeenEvents(this.state);
     const journal = this.journal.add.bind(this.journal);

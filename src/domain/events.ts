@@ -21,9 +21,12 @@ export type TradeEvent =
       type: 'ENTRY_FILLED';
       /** the exchange reported the entry order completely filled when this fill was read */
       entryComplete?: boolean;
+      /** which of a sliced trade's entry orders (client id); absent for a trade with one entry */
+      entryOrder?: string;
     })
-  | { type: 'ENTRY_CANCELLED'; eventId: string; tradeId: string; reason: string; at: number }
-  | { type: 'ENTRY_EXPIRED'; eventId: string; tradeId: string; at: number }
+  /** entryOrder: which slice's entry ended (the others may still fill); absent: the trade's one entry */
+  | { type: 'ENTRY_CANCELLED'; eventId: string; tradeId: string; reason: string; at: number; entryOrder?: string }
+  | { type: 'ENTRY_EXPIRED'; eventId: string; tradeId: string; at: number; entryOrder?: string }
   | (FillFacts & { type: 'STOP_FILLED' })
   | (FillFacts & { type: 'TARGET_FILLED'; targetIndex: number })
   | (FillFacts & {

@@ -1,6 +1,7 @@
 import type { TradeEvent } from './events';
 import { add, mul, sub, toDecimal, toNumber, ZERO, type Decimal } from './precision';
 import type { ExitFill, ExitReason, Fill, OrderRef, Trade, TradeStatus } from './trade';
+import { anyEntryWorking, entryRefs, isSliced, withSliceEnded, withSliceFilled } from './entryOrders';
 
 /**
  * The trade lifecycle as a pure function: (trade, event) -> (trade, effects). The symbol workflow
@@ -30,6 +31,10 @@ import type { ExitFill, ExitReason, Fill, OrderRef, Trade, TradeStatus } from '.
  * - Other events on CLOSED/CANCELLED trades are ignored with a reason.
  * - The ENTRY ref turns FILLED when the entry is complete (the exchange says so on the fill, or
  *   the fills reach its quantity), so the record never shows a working entry that is done.
+ * - A sliced trade (several entry orders, one OTOCO per slice) keeps each slice's entry on its own
+ *   (src/domain/entryOrders.ts): one slice's entry ending leaves the others working and the trade
+ *   as it is; the entry as a whole has ended (PENDING -> CANCELLED when nothing filled) only when
+ *   every slice's has.
  * - Effects come in the order to carry them out: ENSURE_PROTECTION first (money at risk), then
  *   CANCEL_PROTECTION / CANCEL_ENTRY, then JOURNAL (one per applied event, from === to when the
  *   status did not change).
@@ -98,10 +103,21 @@ function onEntryFill(trade: Trade, event: EntryFillEvent): Transition {
   const bad = invalidFill(event);
   if (bad) return ignore(trade, bad);
   const from = trade.status;
-  const fill: Fill = { eventId: event.eventId, price: event.price, quantity: event.quantity, fee: event.fee, at: event.at };
+  const fill: Fill = {
+    eventId: event.eventId,
+    price: event.price,
+    quantity: event.quantity,
+    fee: event.fee,
+    at: event.at,
+    ...(event.entryOrder !== undefined ? { entryOrder: event.entryOrder } : {}),
+  };
   let next: Trade = markApplied({ ...trade, entryFills: [...trade.entryFills, fill] }, event.eventId);
   const q = quantities(next);
-  next = { ...next, orders: withEntryFilled(next.orders, q.filled, event.entryComplete === true) };
+  const complete = event.entryComplete === true;
+  next = {
+    ...next,
+    orders: isSliced(next) && event.entryOrder !== undefined ? withSliceFilled(next, event.entryOrder, complete) : withEntryFilled(next.orders, q.filled, complete),
+  };
   if (isFlat(q.open, next)) {
     // A fill too small to count against the trade's size: recorded, but nothing to protect.
     return { trade: next, effects: [journal(next, from, from, `entry filled ${event.quantity} at ${event.price}; too small to open a position`)] };
@@ -125,10 +141,31 @@ function onEntryEnded(trade: Trade, event: EntryEndEvent): Transition {
   const from = trade.status;
   if (from === 'CANCELLED') return ignore(trade, `${what}, but trade ${trade.id} is already CANCELLED`);
   if (trade.entryEndedAt !== undefined) return ignore(trade, `${what}, but the entry of ${trade.id} had already ended`);
-  let next: Trade = markApplied({ ...trade, entryEndedAt: event.at }, event.eventId);
+  if (isSliced(trade) && event.entryOrder !== undefined) {
+    const ref = entryRefs(trade).find((o) => o.clientOrderId === event.entryOrder);
+    if (!ref) return ignore(trade, `${what}: ${event.entryOrder} is not an entry of ${trade.id}`);
+    if (ref.status !== 'OPEN') return ignore(trade, `${what}: the slice entry ${event.entryOrder} of ${trade.id} is already ${ref.status}`);
+    const sliced = markApplied({ ...trade, orders: withSliceEnded(trade.orders, ref.clientOrderId, event.type === 'ENTRY_EXPIRED' ? 'EXPIRED' : 'CANCELLED') }, event.eventId);
+    if (anyEntryWorking(sliced)) {
+      const working = entryRefs(sliced).filter((o) => o.status === 'OPEN').length;
+      const detail = `slice ${what} (${ref.clientOrderId}); ${working} slice entr${working === 1 ? 'y' : 'ies'} still working`;
+      const effects: TradeEffect[] = [];
+      if (from === 'ACTIVE') effects.push({ type: 'ENSURE_PROTECTION', tradeId: trade.id, quantity: toNumber(quantities(sliced).open) });
+      effects.push(journal(sliced, from, from, detail));
+      return { trade: sliced, effects };
+    }
+    // the last working slice ended: the entry as a whole is over
+    return entryEnded({ ...sliced, entryEndedAt: event.at }, from, what);
+  }
+  return entryEnded(markApplied({ ...trade, entryEndedAt: event.at }, event.eventId), from, what);
+}
+
+function entryEnded(ended: Trade, from: TradeStatus, what: string): Transition {
+  const trade = ended;
+  let next = ended;
 
   if (from === 'PENDING') {
-    next = { ...next, status: 'CANCELLED', closedAt: event.at, closeReason: what };
+    next = { ...next, status: 'CANCELLED', closedAt: ended.entryEndedAt, closeReason: what };
     const effects: TradeEffect[] = [];
     if (next.orders.some(isOpenProtection)) effects.push({ type: 'CANCEL_PROTECTION', tradeId: trade.id });
     effects.push(journal(next, from, 'CANCELLED', `${what}; nothing was filled`));
@@ -283,9 +320,11 @@ function isFlat(open: Decimal, trade: Trade): boolean {
   return toNumber(open) <= scale * FLAT_TOLERANCE;
 }
 
-/** the entry order may still be resting: not fully filled and no cancel/expiry seen */
+/** the entry order may still be resting: not fully filled and no cancel/expiry seen (sliced: a slice's entry is working) */
 function entryMayStillFill(trade: Trade, filled: Decimal): boolean {
-  return trade.entryEndedAt === undefined && toNumber(filled) < trade.quantity * (1 - FLAT_TOLERANCE);
+  if (trade.entryEndedAt !== undefined) return false;
+  if (isSliced(trade)) return anyEntryWorking(trade);
+  return toNumber(filled) < trade.quantity * (1 - FLAT_TOLERANCE);
 }
 
 /** exits minus entries (reversed for a SHORT) minus every fee, exact to the decimal */

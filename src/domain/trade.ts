@@ -23,6 +23,8 @@ export interface OrderRef {
   price?: number;
   stopPrice?: number;
   status: 'OPEN' | 'FILLED' | 'CANCELLED' | 'EXPIRED' | 'REJECTED';
+  /** for a slice's ENTRY: the OTOCO list it belongs to (its OCO ref), which ends with it */
+  listClientOrderId?: string;
 }
 
 export type ExitReason = 'STOP' | 'TARGET' | 'MANUAL';
@@ -30,6 +32,8 @@ export type ExitReason = 'STOP' | 'TARGET' | 'MANUAL';
 export interface Fill {
   /** the event id it came from (dedupe key) */
   eventId: string;
+  /** for a sliced trade's entry fill: which entry order (client id) */
+  entryOrder?: string;
   price: number;
   quantity: number;
   /** fee in quote currency */

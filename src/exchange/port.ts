@@ -42,6 +42,11 @@ export interface ExchangePort {
   /** an entry that, once filled, places its own stop-loss + take-profit pair */
   placeOtoco(req: OtocoRequest): Promise<ExchangeOrderList>;
   cancelOrderList(symbol: string, listClientOrderId: string): Promise<ExchangeOrderList | null>;
+  /**
+   * the account's open order lists: an OTOCO's pair waiting for its entry counts against the
+   * market's stop-order cap but may not be listed among open orders
+   */
+  fetchOpenOrderLists(): Promise<ExchangeOrderList[]>;
 }
 
 /** What the market-data activity reads besides the OMS's needs. */

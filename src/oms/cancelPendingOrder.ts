@@ -3,9 +3,10 @@ import type { TradeEvent } from '../domain/events';
 import type { Trade } from '../domain/trade';
 import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
-import { entryClientId, otocoListClientId } from './clientIds';
+import { entryClientId, listIdOfEntry, otocoListClientId } from './clientIds';
 import { applyEvents } from './applyEvents';
-import { entryEndedEvent, entryEndOf, entryEventForFill } from './exchangeView';
+import { entryEndedEvent, entryEndOf, entryEndEvent, entryEventForFill, otocoListOf } from './exchangeView';
+import { isSlicedTrade } from './sliceProtection';
 import { ensureProtection } from './protection';
 import type { OmsContext, OmsResult } from './types';
 
@@ -20,18 +21,18 @@ import type { OmsContext, OmsResult } from './types';
  */
 export async function cancelPendingOrder(command: CancelOrderCommand, trade: Trade, ctx: OmsContext): Promise<OmsResult> {
   const { gateway } = ctx;
-  const { order, events } = await cancelEntry(gateway, trade, command.reasoning);
+  const { order, orders, events } = await cancelEntry(gateway, trade, command.reasoning);
   if (!order) return { outcome: 'EXECUTED', trade: applyEvents(trade, events), events, alerts: [] };
 
   let updated = applyEvents(trade, events);
   const alerts: string[] = [];
-  if (order.filled > 0) {
-    const protection = await ensureProtection(gateway, updated, { protection: ctx.protection });
+  if (orders.some((o) => o.filled > 0)) {
+    const protection = await ensureProtection(gateway, updated, { protection: ctx.protection, ...(ctx.log ? { log: ctx.log } : {}) });
     events.push(...protection.events);
     alerts.push(...protection.alerts);
     updated = applyEvents(updated, protection.events);
   }
-  if (order.status === 'FILLED') {
+  if (orders.every((o) => o.status === 'FILLED')) {
     return {
       outcome: 'REJECTED',
       trade: updated,
@@ -49,6 +50,66 @@ export async function cancelPendingOrder(command: CancelOrderCommand, trade: Tra
  * entry is left alone: its list has become the position's live protection.
  */
 export async function cancelEntry(
+  gateway: ExchangePort,
+  trade: Trade,
+  reason: string,
+): Promise<{ order: ExchangeOrder | null; orders: ExchangeOrder[]; events: TradeEvent[] }> {
+  if (isSlicedTrade(trade)) return cancelSliceEntries(gateway, trade, reason);
+  const { order, events } = await cancelPlainEntry(gateway, trade, reason);
+  return { order, orders: order ? [order] : [], events };
+}
+
+/**
+ * A sliced trade: every slice whose entry may still fill has its OTOCO cancelled (its entry and
+ * waiting pair), in one parallel round trip; a slice that filled completely keeps its pair, which
+ * protects what it bought. `order` is the first slice's entry as it ended (null if the exchange
+ * knows none), `orders` every slice's.
+ */
+async function cancelSliceEntries(
+  gateway: ExchangePort,
+  trade: Trade,
+  reason: string,
+): Promise<{ order: ExchangeOrder | null; orders: ExchangeOrder[]; events: TradeEvent[] }> {
+  const applied = new Set(trade.appliedEventIds ?? []);
+  const { amountStep } = await gateway.marketLimits(trade.symbol);
+  const refs = trade.orders.filter((o) => o.role === 'ENTRY');
+  const perSlice = await Promise.all(
+    refs.map(async (ref): Promise<{ order: ExchangeOrder | null; events: TradeEvent[] }> => {
+      let order = await gateway.findOrder(trade.symbol, ref.clientOrderId);
+      if (!order) {
+        const unknown: TradeEvent = {
+          type: 'ENTRY_CANCELLED',
+          eventId: `${ref.clientOrderId}:unknown`,
+          tradeId: trade.id,
+          reason: `${reason} (the exchange has no entry order ${ref.clientOrderId})`,
+          at: Date.now(),
+          entryOrder: ref.clientOrderId,
+        };
+        return { order, events: ref.status === 'OPEN' && !applied.has(unknown.eventId) ? [unknown] : [] };
+      }
+      if (order.status === 'OPEN') {
+        await gateway.cancelOrderList(trade.symbol, otocoListOf(order) ?? listIdOfEntry(ref.clientOrderId)!);
+        order = await gateway.findOrder(trade.symbol, ref.clientOrderId);
+        if (!order || order.status === 'OPEN') throw new Error(`cancel of ${ref.clientOrderId} not confirmed: the exchange still shows it open`);
+      }
+      const events: TradeEvent[] = [];
+      if (order.filled > 0) {
+        for (const fill of await gateway.fetchOrderFills(trade.symbol, order.exchangeOrderId)) {
+          const e = entryEventForFill(trade, order, fill, amountStep);
+          if (!applied.has(e.eventId)) events.push(e);
+        }
+      }
+      const ended = entryEndEvent(trade, order, reason);
+      if (ended && !applied.has(ended.eventId)) events.push(ended);
+      return { order, events };
+    }),
+  );
+  const orders = perSlice.flatMap((p) => (p.order ? [p.order] : []));
+  return { order: orders[0] ?? null, orders, events: perSlice.flatMap((p) => p.events) };
+}
+
+/** the trade's one entry (a LIMIT order, or the working order of its OTOCO) */
+async function cancelPlainEntry(
   gateway: ExchangePort,
   trade: Trade,
   reason: string,

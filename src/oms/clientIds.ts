@@ -13,7 +13,11 @@ import { createHash } from 'node:crypto';
  *   key   the trade id (T-BTCUSDT-000012), or `h` + 12 base-36 chars of its SHA-256 when the whole id
  *         would not fit (very long symbols); `tradeKey()` gives it, so ownership is checked by key.
  *   leg   e                entry order (LIMIT, or the working order of the OTOCO)
- *         L / Lt / Ls      OTOCO list / its take-profit leg / its stop leg (one target)
+ *         L / Lt / Ls      OTOCO list / its take-profit leg / its stop leg (a plan placed as one OTOCO)
+ *         s<g>.<k>         slice k's OTOCO list (a plan with several targets: one OTOCO per slice, slice
+ *                          k sells at target k), placed in protection generation g (0 at first; an
+ *                          ADJUST re-places the slices still waiting for their entry in a new one)
+ *         s<g>.<k>e/t/s    that slice's working entry / take-profit leg / stop leg
  *         p<g>.<c>.<k>     OCO list: protection generation g (0 at first, +1 for every ADJUST or
  *                          restore), chunk c (one per fill that needed protection), target k
  *         p<g>.<c>.<k>t/s  that OCO's take-profit leg / stop leg
@@ -43,6 +47,9 @@ export const otocoListClientId = (tradeId: string) => id(tradeId, 'L');
 export const otocoTakeProfitClientId = (tradeId: string) => id(tradeId, 'Lt');
 export const otocoStopClientId = (tradeId: string) => id(tradeId, 'Ls');
 
+export const sliceListClientId = (tradeId: string, generation: number, slice: number) => id(tradeId, `s${generation}.${slice}`);
+export const sliceEntryClientId = (listClientId: string) => `${listClientId}e`;
+
 export function ocoListClientId(tradeId: string, generation: number, chunk: number, target: number): string {
   return id(tradeId, `p${generation}.${chunk}.${target}`);
 }
@@ -54,6 +61,7 @@ export const flattenClientId = (tradeId: string) => id(tradeId, 'f');
 export type ParsedLeg =
   | { kind: 'entry' }
   | { kind: 'otoco'; leg: 'list' | 'takeProfit' | 'stop' }
+  | { kind: 'slice'; generation: number; slice: number; leg: 'list' | 'entry' | 'takeProfit' | 'stop' }
   | { kind: 'oco'; generation: number; chunk: number; target: number; leg: 'list' | 'takeProfit' | 'stop' }
   | { kind: 'close'; generation: number; chunk: number }
   | { kind: 'flatten' };
@@ -89,18 +97,47 @@ export function parseClientId(clientId: string): ParsedClientId | null {
       },
     };
   }
+  m = /^s(\d+)\.(\d+)([ets]?)$/.exec(leg);
+  if (m) {
+    const part = m[3] === 'e' ? 'entry' : m[3] === 't' ? 'takeProfit' : m[3] === 's' ? 'stop' : 'list';
+    return { key, leg: { kind: 'slice', generation: Number(m[1]), slice: Number(m[2]), leg: part } };
+  }
   m = /^x(\d+)\.(\d+)$/.exec(leg);
   if (m) return { key, leg: { kind: 'close', generation: Number(m[1]), chunk: Number(m[2]) } };
   return null;
 }
 
-/** the list id a leg belongs to (OCO and OTOCO legs), else null */
+/** the list id a protective leg belongs to (OCO, OTOCO and slice take-profit/stop legs), else null */
 export function listIdOfLeg(clientId: string): string | null {
   const p = parseClientId(clientId);
   if (!p) return null;
   if (p.leg.kind === 'otoco' && p.leg.leg !== 'list') return clientId.slice(0, -1);
   if (p.leg.kind === 'oco' && p.leg.leg !== 'list') return clientId.slice(0, -1);
+  if (p.leg.kind === 'slice' && (p.leg.leg === 'takeProfit' || p.leg.leg === 'stop')) return clientId.slice(0, -1);
   return null;
+}
+
+/** an entry order's OTOCO list: `L` for the plain entry `e` (when it was placed as an OTOCO), the slice's list for a slice entry */
+export function listIdOfEntry(clientId: string): string | null {
+  const p = parseClientId(clientId);
+  if (!p) return null;
+  if (p.leg.kind === 'entry') return otocoListClientId(p.key);
+  if (p.leg.kind === 'slice' && p.leg.leg === 'entry') return clientId.slice(0, -1);
+  return null;
+}
+
+/** an entry order of a trade: the plain entry `e` or a slice's working entry */
+export function isEntryClientId(clientId: string): boolean {
+  const p = parseClientId(clientId);
+  return !!p && (p.leg.kind === 'entry' || (p.leg.kind === 'slice' && p.leg.leg === 'entry'));
+}
+
+/** which take-profit a protective leg or list sells at (the slice index for slices) */
+export function targetOfClientId(clientId: string): number {
+  const p = parseClientId(clientId);
+  if (p?.leg.kind === 'oco') return p.leg.target;
+  if (p?.leg.kind === 'slice') return p.leg.slice;
+  return 0;
 }
 
 export function belongsTo(clientId: string, tradeId: string): boolean {

@@ -4,7 +4,7 @@ import { roundToStep } from '../domain/sizing';
 import { splitSymbol } from '../domain/symbols';
 import type { OrderRef, Trade } from '../domain/trade';
 import type { ExchangeFill, ExchangeOrder, OrderSide } from '../exchange/types';
-import { belongsTo, listIdOfLeg, parseClientId } from './clientIds';
+import { belongsTo, listIdOfEntry, listIdOfLeg, parseClientId, targetOfClientId } from './clientIds';
 
 /** Reading a trade's orders off the exchange's answers. Pure helpers. */
 
@@ -33,7 +33,7 @@ export function ordersOfTrade(orders: readonly ExchangeOrder[], trade: Trade): E
 
 export function isStopLeg(o: ExchangeOrder): boolean {
   const p = parseClientId(o.clientOrderId);
-  return !!p && (p.leg.kind === 'oco' || p.leg.kind === 'otoco') && p.leg.leg === 'stop';
+  return !!p && (p.leg.kind === 'oco' || p.leg.kind === 'otoco' || p.leg.kind === 'slice') && p.leg.leg === 'stop';
 }
 
 /** quantity covered by stops resting on the book (OTOCO legs still waiting for the entry do not count) */
@@ -65,7 +65,7 @@ export function protectionRefsFromOrders(openOrdersOfTrade: readonly ExchangeOrd
     if (o.status !== 'OPEN' || o.pending) continue;
     const list = listIdOfLeg(o.clientOrderId);
     const p = parseClientId(o.clientOrderId);
-    if (!list || !p || (p.leg.kind !== 'oco' && p.leg.kind !== 'otoco')) continue;
+    if (!list || !p || (p.leg.kind !== 'oco' && p.leg.kind !== 'otoco' && p.leg.kind !== 'slice')) continue;
     const entry = byList.get(list) ?? {};
     if (p.leg.leg === 'stop') entry.stop = o;
     else entry.tp = o;
@@ -73,13 +73,12 @@ export function protectionRefsFromOrders(openOrdersOfTrade: readonly ExchangeOrd
   }
   const refs: OrderRef[] = [];
   for (const [list, legs] of byList) {
-    const p = parseClientId(list)!;
     const any = (legs.stop ?? legs.tp)!;
     refs.push({
       role: 'OCO',
       clientOrderId: list,
       exchangeOrderId: any.orderListId ?? undefined,
-      targetIndex: p.leg.kind === 'oco' ? p.leg.target : 0,
+      targetIndex: targetOfClientId(list),
       quantity: exactDifference(any.quantity, any.filled),
       price: legs.tp?.price ?? undefined,
       stopPrice: legs.stop?.stopPrice ?? undefined,
@@ -94,7 +93,7 @@ export function currentGeneration(trade: Trade, exchangeOrders: readonly Exchang
   let g = 0;
   for (const cid of allClientIds(trade, exchangeOrders)) {
     const p = parseClientId(cid);
-    if (p && (p.leg.kind === 'oco' || p.leg.kind === 'close')) g = Math.max(g, p.leg.generation);
+    if (p && (p.leg.kind === 'oco' || p.leg.kind === 'close' || p.leg.kind === 'slice')) g = Math.max(g, p.leg.generation);
   }
   return g;
 }
@@ -136,11 +135,9 @@ export function exitEventForFill(trade: Trade, order: ExchangeOrder, fill: Excha
   const base = { eventId: fillEventId(order.clientOrderId, fill), tradeId: trade.id, price: fill.price, quantity: fill.quantity, fee: fill.feeQuote, at: fill.at };
   if (p.leg.kind === 'close') return { type: 'MANUAL_CLOSE', ...base };
   if (p.leg.kind === 'flatten') return { type: 'MANUAL_CLOSE', ...base, reason: FLATTEN_REASON };
-  if (p.leg.kind === 'oco' || p.leg.kind === 'otoco') {
+  if (p.leg.kind === 'oco' || p.leg.kind === 'otoco' || p.leg.kind === 'slice') {
     if (p.leg.leg === 'stop') return { type: 'STOP_FILLED', ...base };
-    if (p.leg.leg === 'takeProfit') {
-      return { type: 'TARGET_FILLED', ...base, targetIndex: p.leg.kind === 'oco' ? p.leg.target : 0 };
-    }
+    if (p.leg.leg === 'takeProfit') return { type: 'TARGET_FILLED', ...base, targetIndex: targetOfClientId(order.clientOrderId) };
   }
   return null;
 }
@@ -157,6 +154,8 @@ export function entryEventForFill(trade: Trade, order: ExchangeOrder, fill: Exch
     // the held quantity is less than the order's when the fee was paid in the coin bought, so only
     // the exchange can say the entry is complete
     ...(order.status === 'FILLED' ? { entryComplete: true } : {}),
+    // a slice's entry is one of several: the state machine keeps each one's record
+    ...(parseClientId(order.clientOrderId)?.leg.kind === 'slice' ? { entryOrder: order.clientOrderId } : {}),
   };
 }
 
@@ -184,6 +183,30 @@ export function entryEndedEvent(
   at: number,
 ): TradeEvent {
   const eventId = `${entryId}:${how}`;
-  if (how === 'expired') return { type: 'ENTRY_EXPIRED', eventId, tradeId: trade.id, at };
-  return { type: 'ENTRY_CANCELLED', eventId, tradeId: trade.id, reason, at };
+  // a slice's entry is one of several: the state machine ends that slice only
+  const slice = parseClientId(entryId)?.leg.kind === 'slice' ? { entryOrder: entryId } : {};
+  if (how === 'expired') return { type: 'ENTRY_EXPIRED', eventId, tradeId: trade.id, at, ...slice };
+  return { type: 'ENTRY_CANCELLED', eventId, tradeId: trade.id, reason, at, ...slice };
+}
+
+/** how an entry order ended, as an event (null while it is open or filled) */
+export function entryEndEvent(trade: Trade, order: ExchangeOrder, reason: string): TradeEvent | null {
+  const how = entryEndOf(order);
+  return how ? entryEndedEvent(trade, order.clientOrderId, how, reason, order.updatedAt) : null;
+}
+
+/** the trade's working slice entries on the book (OPEN, part of a slice OTOCO) */
+export function workingSliceEntries(openOfTrade: readonly ExchangeOrder[]): ExchangeOrder[] {
+  return openOfTrade.filter((o) => {
+    const p = parseClientId(o.clientOrderId);
+    return o.status === 'OPEN' && p?.leg.kind === 'slice' && p.leg.leg === 'entry';
+  });
+}
+
+/** the OTOCO list of an entry order that was placed as one (plain `e` with a list id, or a slice entry), else null */
+export function otocoListOf(entry: ExchangeOrder): string | null {
+  const p = parseClientId(entry.clientOrderId);
+  if (p?.leg.kind === 'slice') return listIdOfEntry(entry.clientOrderId);
+  if (p?.leg.kind === 'entry' && entry.orderListId !== null) return listIdOfEntry(entry.clientOrderId);
+  return null;
 }

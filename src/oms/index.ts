@@ -10,4 +10,5 @@ export { recoverTrade, type RecoveryResult, type RecoverOptions } from './recove
 export { applyEvents } from './applyEvents';
 export { flattenPosition, type FlattenOutcome } from './flattenPosition';
 export * from './clientIds';
+export { CONSOLE_OMS_LOGGER, SILENT_OMS_LOGGER, type OmsLogger } from './logger';
 export type { OmsContext, OmsResult, OmsOutcome, ProtectionSettings } from './types';

@@ -3,24 +3,32 @@ import { roundToStep, sizePosition } from '../domain/sizing';
 import { createPendingTrade, tradeIdFor } from '../domain/newTrade';
 import type { OrderRef, Trade } from '../domain/trade';
 import { classifyExchangeError, ExchangeRejection } from '../exchange/errors';
-import type { ExchangeOrder } from '../exchange/types';
+import type { MarketLimits } from '../domain/market';
 import {
+  belongsTo,
   entryClientId,
+  isEntryClientId,
   otocoListClientId,
   otocoStopClientId,
   otocoTakeProfitClientId,
 } from './clientIds';
 import { entryRef, entrySide, quoteAsset } from './exchangeView';
-import { stopLegLimitPrice } from './protection';
+import { stopLegLimitPrice } from './stopLeg';
+import { placeSlices, stopOrdersOnMarket } from './sliceOrders';
+import { planSlices } from './slicing';
 import { DEFAULT_PROTECTION, type OmsContext, type OmsResult } from './types';
 
 /**
- * PLAN_TRADE on the exchange: size, then place the limit entry with its protection.
+ * PLAN_TRADE on the exchange: size, then place the limit entry with its protection, so that the
+ * exchange itself protects every complete fill, whether or not this process is alive.
  *
- * - One target: an OTOCO. The exchange itself places the OCO (take-profit + stop) the moment the
- *   entry fills, so protection does not depend on this process being alive.
- * - Several targets: the LIMIT entry alone; every fill (partial fills too) is then protected by
- *   ensureProtection (one OCO per target, sharing the stop) when the tracker reports it.
+ * - One target: an OTOCO. The exchange places the OCO (take-profit + stop) the moment the entry
+ *   has filled.
+ * - Several targets: slices (slicing.ts), one OTOCO per slice: slice k's entry, whose complete
+ *   fill places its OCO of the shared stop and target k. Fewer slices (or one) when the market's
+ *   minimums or its cap on stop orders allow fewer; an alert says so for the journal.
+ * A PARTLY filled entry (or slice) is the one thing the exchange does not protect (Binance places
+ * an OTOCO's pair only on a full fill): ensureProtection covers it as soon as the fill is heard.
  *
  * Sizing uses the account's FREE quote balance as equity: on a spot account the quote currency not
  * committed to open orders is what a new trade can use (holdings in other coins are not valued).
@@ -38,6 +46,9 @@ export async function placeTradePlan(command: PlanTradeCommand, ctx: OmsContext)
   const oneTarget = command.trade_setup.take_profit_prices.length === 1;
 
   const already = await gateway.findOrder(symbol, entryClientId(tradeId));
+  // several targets are slices; an entry placed alone by an attempt before slices existed is adopted as it is
+  if (!oneTarget && !already) return placeSlicedPlan(command, ctx, tradeId, limits, now);
+
   let quantity: number;
   if (already) {
     quantity = already.quantity;
@@ -61,7 +72,8 @@ export async function placeTradePlan(command: PlanTradeCommand, ctx: OmsContext)
   }
 
   try {
-    const orders = oneTarget ? await placeOtoco(trade, ctx) : [entryRef(await placeEntry(trade, ctx, already))];
+    const orders = already && already.orderListId === null ? [entryRef(already)] : await placeOtoco(trade, ctx);
+    // (the first: an entry placed alone, the old shape of several targets, protected by ensureProtection)
     return { outcome: 'EXECUTED', trade: { ...trade, orders }, events: [], alerts: [] };
   } catch (err) {
     if (!(err instanceof ExchangeRejection)) throw err;
@@ -70,15 +82,55 @@ export async function placeTradePlan(command: PlanTradeCommand, ctx: OmsContext)
   }
 }
 
-async function placeEntry(trade: Trade, ctx: OmsContext, already: ExchangeOrder | null): Promise<ExchangeOrder> {
-  if (already) return already;
-  return ctx.gateway.placeLimitOrder({
-    symbol: trade.symbol,
-    side: entrySide(trade),
+/**
+ * Several targets as slices. Idempotent like the single OTOCO: a retry after a crash finds the
+ * slices that landed (their client ids come from the trade id) and sizes as the first attempt did,
+ * counting back what those slices lock (their quote, their waiting stops), so the same slices come
+ * out and only the missing ones are placed.
+ */
+async function placeSlicedPlan(command: PlanTradeCommand, ctx: OmsContext, tradeId: string, limits: MarketLimits, now: number): Promise<OmsResult> {
+  const { gateway, symbol } = ctx;
+  const setup = command.trade_setup;
+  const settings = { ...DEFAULT_PROTECTION, ...ctx.protection };
+  const onMarket = await gateway.fetchOpenOrders(symbol);
+  const placedBefore = onMarket.filter((o) => belongsTo(o.clientOrderId, tradeId));
+  const lockedByThese = placedBefore
+    .filter((o) => isEntryClientId(o.clientOrderId) && o.side === 'BUY' && o.price !== null)
+    .reduce((sum, o) => sum + (o.quantity - o.filled) * o.price!, 0);
+  const ours = placedBefore.filter((o) => o.type.startsWith('STOP_LOSS')).length + placedBefore.filter((o) => isEntryClientId(o.clientOrderId)).length;
+  // this trade's own slices (a retry) do not take room from it
+  const stopsOnMarket = (await stopOrdersOnMarket(gateway, symbol, onMarket)) - ours;
+
+  const quote = await gateway.fetchBalance(quoteAsset(symbol));
+  const sized = sizePosition({ equity: quote.free + lockedByThese, positionSizePercent: setup.position_size_percent, entryPrice: setup.entry_price, limits });
+  if (!sized.ok) return rejected(ctx, sized.code, sized.reason);
+  let trade: Trade;
+  try {
+    trade = createPendingTrade({ id: tradeId, command, quantity: sized.quantity, limits, now });
+  } catch (err) {
+    return rejected(ctx, 'LEVELS_COLLAPSE', (err as Error).message);
+  }
+  const { taker, maker } = await gateway.feeRates(symbol);
+  const stopLimit = stopLegLimitPrice(trade, trade.stopLossPrice, limits, settings);
+  const plan = planSlices({
     quantity: trade.quantity,
-    price: trade.entryPrice,
-    clientOrderId: entryClientId(trade.id),
+    targets: trade.takeProfitPrices.length,
+    entryPrice: trade.entryPrice,
+    worstPrice: stopLimit ?? trade.stopLossPrice,
+    feeRate: Math.max(taker, maker),
+    limits,
+    stopRoom: (await gateway.maxConditionalOrders(symbol)) - stopsOnMarket,
   });
+  const slices = plan.slices.map((s) => ({ generation: 0, index: s.index, quantity: s.quantity, protectionQuantity: s.protectionQuantity, takeProfitPrice: trade.takeProfitPrices[s.index]! }));
+  try {
+    const orders = await placeSlices(gateway, trade, slices, trade, limits, settings);
+    const alerts = plan.reason ? [`${trade.id}: ${plan.reason}`] : [];
+    return { outcome: 'EXECUTED', trade: { ...trade, orders }, events: [], alerts };
+  } catch (err) {
+    if (!(err instanceof ExchangeRejection)) throw err;
+    const c = classifyExchangeError(err);
+    return rejected(ctx, `EXCHANGE_${c.kind.toUpperCase()}`, `the exchange refused a slice of ${trade.id}: ${c.message}; no slice was left resting`);
+  }
 }
 
 async function placeOtoco(trade: Trade, ctx: OmsContext): Promise<OrderRef[]> {
@@ -126,7 +178,6 @@ async function placeOtoco(trade: Trade, ctx: OmsContext): Promise<OrderRef[]> {
     },
   ];
 }
-
 
 function rejected(ctx: OmsContext, code: string, reason: string): OmsResult {
   return { outcome: 'REJECTED', trade: ctx.trade, events: [], rejection: { code, reason }, alerts: [] };

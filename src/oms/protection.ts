@@ -1,34 +1,39 @@
 import type { TradeEvent } from '../domain/events';
-import { compare, exactDifference, toDecimal } from '../domain/precision';
-import { roundToStep, roundToTick } from '../domain/sizing';
+import { exactDifference } from '../domain/precision';
+import { roundToStep } from '../domain/sizing';
 import { tradeQuantities } from '../domain/stateMachine';
 import type { OrderRef, Trade } from '../domain/trade';
-import type { MarketLimits } from '../domain/market';
 import { classifyExchangeError, ExchangeRejection } from '../exchange/errors';
 import type { ExchangePort } from '../exchange/port';
-import {
-  entryClientId,
-  listIdOfLeg,
-  marketCloseClientId,
-  ocoListClientId,
-  otocoListClientId,
-  stopLegId,
-  takeProfitLegId,
-} from './clientIds';
+import { applyEvents } from './applyEvents';
+import { isEntryClientId, ocoListClientId, stopLegId, takeProfitLegId } from './clientIds';
+import { cancelProtection, exitFillsOfLists } from './cancelProtection';
 import {
   baseAsset,
   currentGeneration,
-  entryEndedEvent,
-  exitEventForFill,
   exitSide,
   nextChunk,
   ordersOfTrade,
+  otocoListOf,
   protectionRefsFromOrders,
   restingStopQuantity,
 } from './exchangeView';
+import { SILENT_OMS_LOGGER } from './logger';
+import { closeUnprotected } from './marketFallback';
+import {
+  mergeRefs,
+  protectionEventId,
+  recordedProtection,
+  sameLists,
+  type EnsureProtectionOptions,
+  type ProtectionOutcome,
+  type ProtectionStatus,
+} from './protectionReport';
+import { stopOrdersOnMarket } from './sliceOrders';
+import { cancelPartlyFilledEntries, isSlicedTrade, sliceShares, waitingSliceRefs } from './sliceProtection';
 import { isOrderable, planProtectionTopUp, type ProtectionPart, type TargetLevel } from './protectionSplit';
-import { DEFAULT_PROTECTION, type ProtectionSettings } from './types';
-import type { ExchangeOrder } from '../exchange/types';
+import { DEFAULT_PROTECTION } from './types';
+import { stopLegLimitPrice } from './stopLeg';
 
 /**
  * ensureProtection: the open quantity of a trade must have a stop resting on the exchange (with its
@@ -53,68 +58,29 @@ import type { ExchangeOrder } from '../exchange/types';
  * is thrown so the activity retries the whole step, which is idempotent.
  */
 
-export interface EnsureProtectionOptions {
-  /** cap on the quantity to protect (ENSURE_PROTECTION effect's quantity); default: the trade's open quantity */
-  quantity?: number;
-  /** protection generation to place in (ADJUST uses a new one); default: the current one */
-  generation?: number;
-  /** levels to protect at; default: the trade's */
-  levels?: { stopLossPrice: number; takeProfitPrices: number[] };
-  /** default true: a refused protection closes the quantity at market */
-  marketFallback?: boolean;
-  protection?: Partial<ProtectionSettings>;
-}
-
-export type ProtectionStatus = 'PROTECTED' | 'NOTHING_TO_PROTECT' | 'REFUSED' | 'CLOSED_AT_MARKET' | 'UNPROTECTED';
-
-export interface ProtectionOutcome {
-  status: ProtectionStatus;
-  /** every open protective list of the trade after this call */
-  orders: OrderRef[];
-  /** lists placed by this call */
-  placed: OrderRef[];
-  /** PROTECTION_PLACED when anything changed, exit fills of a market close */
-  events: TradeEvent[];
-  alerts: string[];
-  /** quantity that should be protected and is held */
-  held: number;
-  /** stop quantity resting after this call */
-  protectedQuantity: number;
-  rejection?: { kind: string; message: string };
-}
-
 export async function ensureProtection(
   gateway: ExchangePort,
-  trade: Trade,
+  given: Trade,
   opts: EnsureProtectionOptions = {},
 ): Promise<ProtectionOutcome> {
+  let trade = given;
   const settings = { ...DEFAULT_PROTECTION, ...opts.protection };
+  const log = opts.log ?? SILENT_OMS_LOGGER;
   const alerts: string[] = [];
   const events: TradeEvent[] = [];
   const limits = await gateway.marketLimits(trade.symbol);
   let open = await gateway.fetchOpenOrders(trade.symbol);
   let mine = ordersOfTrade(open, trade);
 
-  // An OTOCO places its OCO only when the entry fills completely. A partial fill would wait
-  // unprotected, so the remainder of the entry is cancelled and the filled part protected now.
-  const entry = mine.find((o) => o.clientOrderId === entryClientId(trade.id));
-  if (entry && entry.orderListId !== null && entry.filled > 0) {
-    await gateway.cancelOrderList(trade.symbol, otocoListClientId(trade.id));
-    const ended = await gateway.findOrder(trade.symbol, entry.clientOrderId);
-    if (ended && ended.status !== 'OPEN') {
-      events.push(
-        entryEndedEvent(
-          trade,
-          entry.clientOrderId,
-          ended.status === 'EXPIRED' ? 'expired' : 'canceled',
-          'remainder of a partly filled OTOCO entry cancelled so the filled part is protected at once',
-          ended.updatedAt,
-        ),
-      );
-      alerts.push(
-        `${trade.id}: entry partly filled (${ended.filled} of ${ended.quantity}); the OTOCO waits for a full fill, so its remainder was cancelled and the filled part is protected by its own OCO`,
-      );
-    }
+  // An OTOCO (a one-target plan, or a slice) places its OCO only when its entry fills completely.
+  // A partial fill would wait unprotected, so the remainder of that entry is cancelled and the
+  // filled part protected now; the other slices keep working.
+  const partial = mine.filter((o) => isEntryClientId(o.clientOrderId) && o.status === 'OPEN' && o.filled > 0 && otocoListOf(o) !== null);
+  if (partial.length > 0) {
+    const caughtUp = await cancelPartlyFilledEntries(gateway, trade, partial);
+    events.push(...caughtUp.events);
+    alerts.push(...caughtUp.alerts);
+    trade = applyEvents(trade, caughtUp.events);
     open = await gateway.fetchOpenOrders(trade.symbol);
     mine = ordersOfTrade(open, trade);
   }
@@ -131,14 +97,16 @@ export async function ensureProtection(
   const worstPrice = stopLimit ?? levels.stopLossPrice;
   const targets = remainingTargets(trade, levels.takeProfitPrices);
   let existing = protectionRefsFromOrders(mine);
-  const topUp = () => planProtectionTopUp({ held, missing, targets, resting: existing, worstPrice, limits });
+  // a sliced trade's quantity belongs to the targets of the slices that bought it
+  const wanted = () => (isSlicedTrade(trade) ? sliceShares(trade, targets, held, limits.amountStep) : undefined);
+  const topUp = () => planProtectionTopUp({ held, missing, targets, resting: existing, worstPrice, limits, wanted: wanted() });
   let parts: ProtectionPart[] = topUp();
 
   // Every OCO stop leg counts against the market's cap on stop orders (5 on Binance). When one more
   // chunk per fill would pass it, the trade's protection is consolidated: its lists are cancelled
   // and one set for the whole held quantity is placed (one cancel-and-place round trip).
   let consolidated: string[] = [];
-  const stopsOnMarket = open.filter((o) => o.status === 'OPEN' && o.type.startsWith('STOP_LOSS')).length;
+  const stopsOnMarket = parts.length > 0 && existing.length > 0 ? await stopOrdersOnMarket(gateway, trade.symbol, open) : 0;
   if (parts.length > 0 && existing.length > 0 && stopsOnMarket + parts.length > (await gateway.maxConditionalOrders(trade.symbol))) {
     consolidated = await cancelProtection(gateway, trade, existing.map((r) => r.clientOrderId));
     open = await gateway.fetchOpenOrders(trade.symbol);
@@ -167,7 +135,8 @@ export async function ensureProtection(
         type: 'PROTECTION_PLACED',
         eventId: protectionEventId(trade.id, orders, recorded),
         tradeId: trade.id,
-        orders,
+        // slices still waiting for their entry stay on the record (the exchange will place their pair)
+        orders: [...orders, ...waitingSliceRefs(trade, mine)],
         at: Date.now(),
       });
     }
@@ -237,67 +206,14 @@ export async function ensureProtection(
     if (opts.marketFallback === false) {
       return result('REFUSED', placed, { rejection: { kind: c.kind, message: c.message } });
     }
-    return closeUnprotected(gateway, trade, unprotected, generation, chunk, c, placed, result, alerts, events, limits);
+    const fallback = await closeUnprotected({ gateway, trade, quantity: unprotected, generation, chunk, why: c, limits, log });
+    alerts.push(...fallback.alerts);
+    events.push(...fallback.events);
+    return result(fallback.status, placed, { rejection: { kind: c.kind, message: c.message } });
   }
 }
 
-async function closeUnprotected(
-  gateway: ExchangePort,
-  trade: Trade,
-  quantity: number,
-  generation: number,
-  chunk: number,
-  why: { kind: string; message: string },
-  placed: OrderRef[],
-  result: (status: ProtectionStatus, placed: OrderRef[], extra?: Partial<ProtectionOutcome>) => Promise<ProtectionOutcome>,
-  alerts: string[],
-  events: TradeEvent[],
-  limits: MarketLimits,
-): Promise<ProtectionOutcome> {
-  const rejection = { kind: why.kind, message: why.message };
-  if (!(quantity > 0) || compare(toDecimal(quantity), toDecimal(limits.minAmount)) < 0) {
-    alerts.push(`${trade.id}: protection refused (${why.message}); ${quantity} ${trade.symbol} is too small to close at market and stays UNPROTECTED`);
-    console.error(`[oms] ALERT ${alerts[alerts.length - 1]}`);
-    return result('UNPROTECTED', placed, { rejection });
-  }
-  const cid = marketCloseClientId(trade.id, generation, chunk);
-  try {
-    const order = await gateway.placeMarketOrder({ symbol: trade.symbol, side: exitSide(trade), quantity, clientOrderId: cid });
-    const fills = order.filled > 0 ? await gateway.fetchOrderFills(trade.symbol, order.exchangeOrderId) : [];
-    for (const f of fills) {
-      const e = exitEventForFill(trade, order, f);
-      if (e) events.push(e);
-    }
-    alerts.push(
-      `${trade.id}: the exchange REFUSED the protection of ${quantity} ${trade.symbol} (${why.kind}: ${why.message}); ` +
-        `that quantity was CLOSED AT MARKET (order ${cid}, filled ${order.filled}) rather than left without a stop`,
-    );
-    console.error(`[oms] ALERT ${alerts[alerts.length - 1]}`);
-    return result('CLOSED_AT_MARKET', placed, { rejection });
-  } catch (err) {
-    const c = classifyExchangeError(err);
-    if (c.retryable) throw err;
-    alerts.push(
-      `${trade.id}: protection refused (${why.message}) AND the market close of ${quantity} ${trade.symbol} refused (${c.message}): ` +
-        `the quantity is UNPROTECTED, act now`,
-    );
-    console.error(`[oms] ALERT ${alerts[alerts.length - 1]}`);
-    return result('UNPROTECTED', placed, { rejection });
-  }
-}
-
-/** the stop leg's limit price: none for a market STOP_LOSS (the default), else stopLimitPrice */
-export function stopLegLimitPrice(trade: Trade, stop: number, limits: MarketLimits, settings: ProtectionSettings): number | undefined {
-  return settings.stopType === 'STOP_LOSS_LIMIT' ? stopLimitPrice(trade, stop, limits, settings) : undefined;
-}
-
-/** a STOP_LOSS_LIMIT's limit price: a little beyond the trigger, on the tick grid, away from the market */
-export function stopLimitPrice(trade: Trade, stop: number, limits: MarketLimits, settings: ProtectionSettings): number {
-  const long = trade.direction === 'LONG';
-  const raw = long ? stop * (1 - settings.stopLimitSlippage) : stop * (1 + settings.stopLimitSlippage);
-  const price = roundToTick(raw, limits.tickSize, long ? 'down' : 'up');
-  return price > 0 ? price : limits.tickSize;
-}
+export { stopLegLimitPrice, stopLimitPrice } from './stopLeg';
 
 /** targets not yet hit (a filled target's OCO is spent); at least the last one */
 function remainingTargets(trade: Trade, prices: readonly number[]): TargetLevel[] {
@@ -307,80 +223,5 @@ function remainingTargets(trade: Trade, prices: readonly number[]): TargetLevel[
   return left.length > 0 ? left : all.slice(-1);
 }
 
-/**
- * The protective lists the trade records as open, as the exchange would show them: an OTOCO pair
- * still waiting for its entry is not on the book as protection yet, so it is left out of the
- * comparison (the trade rightly records it).
- */
-function recordedProtection(trade: Trade, openOfTrade: readonly ExchangeOrder[]): string[] {
-  const waiting = new Set(openOfTrade.filter((o) => o.pending).map((o) => listIdOfLeg(o.clientOrderId)));
-  return trade.orders.filter((r) => r.role === 'OCO' && r.status === 'OPEN' && !waiting.has(r.clientOrderId)).map((r) => r.clientOrderId);
-}
-
-function sameLists(orders: readonly OrderRef[], recorded: readonly string[]): boolean {
-  const known = new Set(recorded);
-  return orders.length === known.size && orders.every((r) => known.has(r.clientOrderId));
-}
-
-/**
- * Named by the set of open lists it reports (sorted), so the same set reported twice is one event.
- * A list never reopens, so a set cannot come back later; "nothing rests" can, and is named by the
- * lists it replaces.
- */
-export function protectionEventId(tradeId: string, orders: readonly OrderRef[], recorded: readonly string[]): string {
-  const ids = orders.map((r) => r.clientOrderId).sort();
-  return `${tradeId}:protection:${ids.length > 0 ? ids.join(',') : `none-after-${[...recorded].sort().join(',')}`}`;
-}
-
-function mergeRefs(existing: OrderRef[], placed: OrderRef[]): OrderRef[] {
-  const ids = new Set(placed.map((r) => r.clientOrderId));
-  return [...existing.filter((r) => !ids.has(r.clientOrderId)), ...placed].sort((a, b) => a.clientOrderId.localeCompare(b.clientOrderId));
-}
-
-/** cancels every open protective list of the trade (in parallel: one round trip) */
-export async function cancelProtection(gateway: ExchangePort, trade: Trade, lists?: readonly string[]): Promise<string[]> {
-  const open = ordersOfTrade(await gateway.fetchOpenOrders(trade.symbol), trade);
-  const ids = lists ?? protectionRefsFromOrders(open).map((r) => r.clientOrderId);
-  // OTOCO pair still waiting for its entry is cancelled with the entry, not here
-  await Promise.all(ids.map((id) => gateway.cancelOrderList(trade.symbol, id)));
-  return [...ids];
-}
-
-/**
- * Cancels the trade's protection and reads what its lists filled before the cancel landed (a leg can
- * fill between the last look and the cancel; those fills must reach the trade). A list that filled
- * completely is no longer open, so it is not among the cancelled ones: the trade's refs still call
- * it OPEN, and it is read too.
- */
-export async function cancelProtectionAndReadFills(
-  gateway: ExchangePort,
-  trade: Trade,
-  lists?: readonly string[],
-): Promise<{ cancelled: string[]; events: TradeEvent[] }> {
-  const cancelled = await cancelProtection(gateway, trade, lists);
-  const believedOpen = lists ? [] : trade.orders.filter((r) => r.role === 'OCO' && r.status === 'OPEN').map((r) => r.clientOrderId);
-  const events = await exitFillsOfLists(gateway, trade, [...new Set([...cancelled, ...believedOpen])]);
-  // in the order they happened, so the state machine sees the trade's exits as the exchange did
-  events.sort((a, b) => a.at - b.at || a.eventId.localeCompare(b.eventId));
-  return { cancelled, events };
-}
-
-/**
- * Exit fills of lists that were just cancelled (a leg may have filled, in part, before the cancel
- * landed): the trade's refs to them are replaced, so the tracker would not look at them again.
- * Called after the replacement is placed, so it never lengthens the time without a stop.
- */
-export async function exitFillsOfLists(gateway: ExchangePort, trade: Trade, lists: readonly string[]): Promise<TradeEvent[]> {
-  const applied = new Set(trade.appliedEventIds ?? []);
-  const legs = lists.flatMap((l) => [takeProfitLegId(l), stopLegId(l)]);
-  const perLeg = await Promise.all(
-    legs.map(async (cid) => {
-      const order = await gateway.findOrder(trade.symbol, cid);
-      if (!order || order.filled <= 0) return [];
-      const fills = await gateway.fetchOrderFills(trade.symbol, order.exchangeOrderId);
-      return fills.map((f) => exitEventForFill(trade, order, f)).filter((e): e is TradeEvent => !!e && !applied.has(e.eventId));
-    }),
-  );
-  return perLeg.flat();
-}
-
+export { cancelProtection, cancelProtectionAndReadFills, exitFillsOfLists } from './cancelProtection';
+export { protectionEventId, type EnsureProtectionOptions, type ProtectionOutcome, type ProtectionStatus } from './protectionReport';

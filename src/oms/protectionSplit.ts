@@ -34,6 +34,11 @@ export interface TopUpInput {
   /** the price the stop leg may sell at, which judges the market's minimums */
   worstPrice: number;
   limits: MarketLimits;
+  /**
+   * each target's share of what is held, aligned with `targets` (a sliced trade: what each slice
+   * bought, less its exits); default: the plan's even split (splitForTargets)
+   */
+  wanted?: readonly number[];
 }
 
 export function planProtectionTopUp(input: TopUpInput): ProtectionPart[] {
@@ -45,7 +50,7 @@ export function planProtectionTopUp(input: TopUpInput): ProtectionPart[] {
   for (const r of resting) restingAt.set(r.targetIndex ?? 0, exactSum([restingAt.get(r.targetIndex ?? 0) ?? 0, r.quantity]));
 
   // the plan's share of what is held, per target (fewer targets when the parts would be too small)
-  const wanted = splitForTargets(held, targets.length, worstPrice, limits);
+  const wanted = input.wanted ?? splitForTargets(held, targets.length, worstPrice, limits);
   const shortfall = wanted.map((q, i) => Math.max(0, exactDifference(q, restingAt.get(targets[i]!.index) ?? 0)));
 
   // place exactly `missing`: a target already over its share (protection placed before this rule)

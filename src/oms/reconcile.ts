@@ -1,3 +1,4 @@
+import type { OmsLogger } from './logger';
 import type { TradeEvent } from '../domain/events';
 import { tradeQuantities } from '../domain/stateMachine';
 import { isOpen, type OrderRef, type Trade } from '../domain/trade';
@@ -7,7 +8,7 @@ import { reconcileTrade, type Finding } from '../domain/reconciliation';
 import { tradeOnExchange } from './tradeOnExchange';
 import { tradeSequenceOf } from '../domain/newTrade';
 import { applyEvents } from './applyEvents';
-import { entryClientId, parseClientId, tradeKey } from './clientIds';
+import { belongsTo, entryClientId, parseClientId, tradeKey } from './clientIds';
 import { recoverTrade } from './recoverTrade';
 import { baseAsset, entryEndedEvent } from './exchangeView';
 import { ensureProtection } from './protection';
@@ -80,6 +81,8 @@ export interface ReconcileOptions {
   /** symbols to scan for open orders (default: every symbol, one request) */
   symbols?: string[];
   protection?: Partial<ProtectionSettings>;
+  /** where the protection it places logs its alerts (the activity's logger) */
+  log?: OmsLogger;
 }
 
 export async function reconcile(gateway: ExchangePort, believedOpen: readonly Trade[], opts: ReconcileOptions = {}): Promise<ReconcileReport> {
@@ -133,7 +136,7 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
     const heldByOthers = [...trades.filter(isOpen), ...report.recovered]
       .filter((t) => t.symbol === symbol)
       .reduce((s, t) => s + tradeQuantities(t).open, 0);
-    const r = await recoverTrade(gateway, key, symbol, resting, { heldByOthers, protection: opts.protection });
+    const r = await recoverTrade(gateway, key, symbol, resting, { heldByOthers, protection: opts.protection, ...(opts.log ? { log: opts.log } : {}) });
     report.events.push(...r.events);
     report.orphansCancelled.push(...r.cancelled);
     report.orphansKept.push(...r.kept);
@@ -156,11 +159,16 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
       continue;
     }
     if (trade.status === 'PENDING') {
-      const entry = await gateway.findOrder(trade.symbol, entryClientId(trade.id));
-      if (!entry) {
-        const event = entryEndedEvent(trade, entryClientId(trade.id), 'unknown', 'reconciliation: the exchange has no entry order for this trade', Date.now());
+      // a sliced trade has one entry per slice: it is unknown only when the exchange has none of them
+      const refs = trade.orders.filter((o) => o.role === 'ENTRY' && belongsTo(o.clientOrderId, trade.id)).map((o) => o.clientOrderId);
+      const ids = refs.length > 0 ? refs : [entryClientId(trade.id)];
+      const found = await Promise.all(ids.map((id) => gateway.findOrder(trade.symbol, id)));
+      if (found.every((o) => !o)) {
+        // one event for the whole entry (no slice named): nothing of it can fill any more
+        const event: TradeEvent = { ...entryEndedEvent(trade, ids[0]!, 'unknown', 'reconciliation: the exchange has no entry order for this trade', Date.now()) };
+        delete (event as { entryOrder?: string }).entryOrder;
         report.events.push(event);
-        report.unknownTrades.push({ tradeId: trade.id, symbol: trade.symbol, status: trade.status, detail: `entry order ${entryClientId(trade.id)} does not exist on the exchange`, action: 'CANCELLED' });
+        report.unknownTrades.push({ tradeId: trade.id, symbol: trade.symbol, status: trade.status, detail: `entry order ${ids.join(', ')} does not exist on the exchange`, action: 'CANCELLED' });
         next.push(applyEvents(trade, [event]));
         continue;
       }
@@ -176,7 +184,7 @@ export async function reconcile(gateway: ExchangePort, believedOpen: readonly Tr
     report.findings.push(...verdict.findings);
     let updated = applyEvents(trade, verdict.events);
     if (updated.status === 'ACTIVE') {
-      const outcome = await ensureProtection(gateway, updated, { protection: opts.protection });
+      const outcome = await ensureProtection(gateway, updated, { protection: opts.protection, ...(opts.log ? { log: opts.log } : {}) });
       report.events.push(...outcome.events);
       report.alerts.push(...outcome.alerts);
       if (outcome.placed.length > 0) report.protectionPlaced.push({ tradeId: trade.id, orders: outcome.placed });

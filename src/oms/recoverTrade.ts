@@ -1,13 +1,14 @@
+import type { OmsLogger } from './logger';
 import type { TradeEvent } from '../domain/events';
-import { exactDifference } from '../domain/precision';
+import { exactDifference, exactSum } from '../domain/precision';
 import { roundToStep } from '../domain/sizing';
 import { tradeQuantities } from '../domain/stateMachine';
 import type { OrderRef, Trade } from '../domain/trade';
 import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
 import { applyEvents } from './applyEvents';
-import { entryClientId, listIdOfLeg, otocoListClientId, parseClientId } from './clientIds';
-import { baseAsset, entryEndedEvent, entryEndOf, entryEventForFill, entryRef, exitEventForFill, protectionRefsFromOrders } from './exchangeView';
+import { entryClientId, listIdOfEntry, listIdOfLeg, otocoListClientId, parseClientId, targetOfClientId } from './clientIds';
+import { baseAsset, entryEndEvent, entryEventForFill, entryRef, exitEventForFill, protectionRefsFromOrders } from './exchangeView';
 import { ensureProtection } from './protection';
 import type { ProtectionSettings } from './types';
 
@@ -42,6 +43,7 @@ export interface RecoverOptions {
   /** base quantity of the symbol that other open trades hold (not this trade's coins) */
   heldByOthers?: number;
   protection?: Partial<ProtectionSettings>;
+  log?: OmsLogger;
 }
 
 /**
@@ -63,7 +65,11 @@ export async function recoverTrade(
     resting,
   );
   const entryId = entryClientId(key);
-  const entry = pickEntry(history.filter((o) => o.clientOrderId === entryId)) ?? (await gateway.findOrder(symbol, entryId));
+  // a plan placed as slices has one entry per slice (de-<key>-s<g>.<k>e) and no plain entry
+  const slices = sliceEntriesOf(history);
+  const plain = slices.length > 0 ? null : pickEntry(history.filter((o) => o.clientOrderId === entryId)) ?? (await gateway.findOrder(symbol, entryId));
+  const entries = plain ? [plain] : slices;
+  const entry = entries[0] ?? null;
   const base = await gateway.fetchBalance(baseAsset(symbol));
   const coinsOnAccount = Math.max(0, exactDifference(base.total, opts.heldByOthers ?? 0));
   const gone = (held: number) => roundToStep(held, limits.amountStep) < limits.minAmount;
@@ -85,15 +91,18 @@ export async function recoverTrade(
     entryPrice: entry.price ?? entry.averagePrice ?? 0,
     stopLossPrice: levels?.stopLossPrice ?? 0,
     takeProfitPrices: levels?.takeProfitPrices ?? [],
-    quantity: entry.quantity,
+    // a slice that ended counts for what it bought (an ADJUST re-placed it, or its remainder was cancelled)
+    quantity: exactSum(entries.map((o) => (o.status === 'OPEN' || o.status === 'FILLED' || entries.length === 1 ? o.quantity : o.filled))),
     // unknown after recovery: the plan's percent is not an exchange fact
     positionSizePercent: 0,
     entryFills: [],
     exitFills: [],
-    orders: [entryRef(entry), ...protectionRefsFromOrders(resting)],
+    orders: [...entries.map((o) => sliceAware(entryRef(o))), ...protectionRefsFromOrders(resting)],
     createdAt: Math.min(...history.map((o) => o.updatedAt), entry.updatedAt),
   };
-  const facts = await factsOf(gateway, skeleton, entry, history, limits.amountStep);
+  const facts = (await Promise.all(entries.map((e) => factsOf(gateway, skeleton, e, entries.length > 1 ? [] : history, limits.amountStep)))).flat();
+  if (entries.length > 1) facts.push(...(await factsOf(gateway, skeleton, null, history, limits.amountStep)));
+  facts.sort(inOrder);
   let trade = applyEvents(skeleton, facts);
   const open = tradeQuantities(trade).open;
   // a short's exits buy back: what it "holds" is its open quantity, not base coins
@@ -101,7 +110,7 @@ export async function recoverTrade(
 
   if (gone(held)) {
     const why =
-      entry.filled <= 0
+      entries.every((o) => o.filled <= 0)
         ? 'orphan entry, nothing filled: no open trade owns it'
         : open <= 0
           ? 'the trade has exited everything it bought'
@@ -116,7 +125,7 @@ export async function recoverTrade(
   }
 
   result.events.push(...facts);
-  const protection = await ensureProtection(gateway, trade, { protection: opts.protection });
+  const protection = await ensureProtection(gateway, trade, { protection: opts.protection, ...(opts.log ? { log: opts.log } : {}) });
   result.events.push(...protection.events);
   result.alerts.push(...protection.alerts);
   result.protectionPlaced.push(...protection.placed);
@@ -160,8 +169,10 @@ function levelsOf(orders: readonly ExchangeOrder[]): { stopLossPrice: number; ta
   const legs: LegFacts[] = [];
   for (const order of orders) {
     const p = parseClientId(order.clientOrderId);
-    if (!p || (p.leg.kind !== 'oco' && p.leg.kind !== 'otoco') || p.leg.leg === 'list') continue;
-    legs.push({ order, generation: p.leg.kind === 'oco' ? p.leg.generation : -1, target: p.leg.kind === 'oco' ? p.leg.target : 0, leg: p.leg.leg });
+    if (!p || (p.leg.kind !== 'oco' && p.leg.kind !== 'otoco' && p.leg.kind !== 'slice')) continue;
+    if (p.leg.leg !== 'takeProfit' && p.leg.leg !== 'stop') continue;
+    const generation = p.leg.kind === 'otoco' ? -1 : p.leg.generation;
+    legs.push({ order, generation, target: targetOfClientId(order.clientOrderId), leg: p.leg.leg });
   }
   const rank = (l: LegFacts) => (l.order.status === 'OPEN' ? 1e9 : 0) + l.generation;
   legs.sort((a, b) => rank(b) - rank(a) || b.order.updatedAt - a.order.updatedAt);
@@ -181,19 +192,19 @@ function levelsOf(orders: readonly ExchangeOrder[]): { stopLossPrice: number; ta
 async function factsOf(
   gateway: ExchangePort,
   trade: Trade,
-  entry: ExchangeOrder,
+  entry: ExchangeOrder | null,
   history: readonly ExchangeOrder[],
   amountStep: number,
 ): Promise<TradeEvent[]> {
   const events: TradeEvent[] = [];
-  if (entry.filled > 0) {
+  if (entry && entry.filled > 0) {
     for (const f of await gateway.fetchOrderFills(trade.symbol, entry.exchangeOrderId)) events.push(entryEventForFill(trade, entry, f, amountStep));
   }
-  const how = entryEndOf(entry);
-  if (how) events.push(entryEndedEvent(trade, entry.clientOrderId, how, 'entry order ended on the exchange', entry.updatedAt));
+  const ended = entry ? entryEndEvent(trade, entry, 'entry order ended on the exchange') : null;
+  if (ended) events.push(ended);
   const exits = history.filter((o) => {
     const p = parseClientId(o.clientOrderId);
-    return o.filled > 0 && !!p && (p.leg.kind === 'close' || p.leg.kind === 'flatten' || ((p.leg.kind === 'oco' || p.leg.kind === 'otoco') && p.leg.leg !== 'list'));
+    return o.filled > 0 && !!p && (p.leg.kind === 'close' || p.leg.kind === 'flatten' || ((p.leg.kind === 'oco' || p.leg.kind === 'otoco' || p.leg.kind === 'slice') && (p.leg.leg === 'takeProfit' || p.leg.leg === 'stop')));
   });
   for (const o of exits) {
     for (const f of await gateway.fetchOrderFills(trade.symbol, o.exchangeOrderId)) {
@@ -201,9 +212,29 @@ async function factsOf(
       if (e) events.push(e);
     }
   }
-  // entry fills first at equal times: a trade exits only what it bought
+  return events.sort(inOrder);
+}
+
+/** in the order they happened; entry fills first at equal times: a trade exits only what it bought */
+function inOrder(a: TradeEvent, b: TradeEvent): number {
   const rankOf = (e: TradeEvent) => (e.type === 'ENTRY_FILLED' ? 0 : e.type === 'ENTRY_CANCELLED' || e.type === 'ENTRY_EXPIRED' ? 1 : 2);
-  return events.sort((a, b) => a.at - b.at || rankOf(a) - rankOf(b) || a.eventId.localeCompare(b.eventId));
+  return a.at - b.at || rankOf(a) - rankOf(b) || a.eventId.localeCompare(b.eventId);
+}
+
+/** each slice entry once (its newest order: a client id is reused only once its order is over) */
+function sliceEntriesOf(history: readonly ExchangeOrder[]): ExchangeOrder[] {
+  const byId = new Map<string, ExchangeOrder[]>();
+  for (const o of history) {
+    const p = parseClientId(o.clientOrderId);
+    if (p?.leg.kind === 'slice' && p.leg.leg === 'entry') byId.set(o.clientOrderId, [...(byId.get(o.clientOrderId) ?? []), o]);
+  }
+  return [...byId.values()].map((os) => pickEntry(os)!).sort((a, b) => a.clientOrderId.localeCompare(b.clientOrderId));
+}
+
+/** a slice entry's ref names its OTOCO list */
+function sliceAware(ref: OrderRef): OrderRef {
+  const list = parseClientId(ref.clientOrderId)?.leg.kind === 'slice' ? listIdOfEntry(ref.clientOrderId) : null;
+  return list ? { ...ref, listClientOrderId: list } : ref;
 }
 
 async function cancelAll(gateway: ExchangePort, symbol: string, resting: readonly ExchangeOrder[], result: RecoveryResult, reason: string) {
@@ -212,7 +243,9 @@ async function cancelAll(gateway: ExchangePort, symbol: string, resting: readonl
     if (o.status !== 'OPEN') continue;
     const p = parseClientId(o.clientOrderId);
     // an OTOCO entry is cancelled with its whole list (its pending pair must go with it)
-    const list = listIdOfLeg(o.clientOrderId) ?? (p?.leg.kind === 'entry' && o.orderListId !== null ? otocoListClientId(p.key) : null);
+    const list =
+      listIdOfLeg(o.clientOrderId) ??
+      (p?.leg.kind === 'entry' && o.orderListId !== null ? otocoListClientId(p.key) : p?.leg.kind === 'slice' ? listIdOfEntry(o.clientOrderId) : null);
     if (list) {
       if (lists.has(list)) continue;
       lists.add(list);

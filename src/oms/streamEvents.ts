@@ -2,8 +2,8 @@ import type { TradeEvent } from '../domain/events';
 import type { Trade } from '../domain/trade';
 import type { StreamUpdate } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
-import { belongsTo, entryClientId } from './clientIds';
-import { entryEndedEvent, entryEndOf, entryEventForFill, exitEventForFill } from './exchangeView';
+import { belongsTo, isEntryClientId } from './clientIds';
+import { entryEndEvent, entryEventForFill, exitEventForFill } from './exchangeView';
 
 /**
  * The user-data stream's updates as trade events: exactly the events the poller (trackOrders.ts)
@@ -20,13 +20,14 @@ export function tradeOfUpdate(update: StreamUpdate, trades: readonly Trade[]): T
 export function eventsOfUpdate(trade: Trade, update: StreamUpdate, amountStep: number): TradeEvent[] {
   const { order, fill } = update;
   if (!belongsTo(order.clientOrderId, trade.id)) return [];
-  const isEntry = order.clientOrderId === entryClientId(trade.id);
+  // the plain entry `e` or one slice's working entry (each slice's entry ends on its own)
+  const isEntry = isEntryClientId(order.clientOrderId);
   if (fill) {
     const event = isEntry ? entryEventForFill(trade, order, fill, amountStep) : exitEventForFill(trade, order, fill);
     return event ? [event] : [];
   }
-  const how = isEntry ? entryEndOf(order) : null;
-  return how ? [entryEndedEvent(trade, order.clientOrderId, how, entryEndReason(order), order.updatedAt)] : [];
+  const ended = isEntry ? entryEndEvent(trade, order, entryEndReason(order)) : null;
+  return ended ? [ended] : [];
 }
 
 /** why the entry ended, as the exchange reports it (the poller says the same) */

@@ -2,8 +2,8 @@ import type { TradeEvent } from '../domain/events';
 import { isOpen, type Trade } from '../domain/trade';
 import type { ExchangePort } from '../exchange/port';
 import type { ExchangeOrder } from '../exchange/types';
-import { entryClientId, parseClientId, stopLegId, takeProfitLegId } from './clientIds';
-import { entryEndedEvent, entryEndOf, entryEventForFill, exitEventForFill, ordersOfTrade } from './exchangeView';
+import { entryClientId, isEntryClientId, parseClientId, stopLegId, takeProfitLegId } from './clientIds';
+import { entryEndEvent, entryEventForFill, exitEventForFill, ordersOfTrade } from './exchangeView';
 import { entryEndReason } from './streamEvents';
 
 /**
@@ -61,14 +61,13 @@ export class OrderTracker {
         const fills = await this.gateway.fetchOrderFills(trade.symbol, order.exchangeOrderId);
         const { amountStep } = await this.gateway.marketLimits(trade.symbol);
         for (const fill of fills) {
-          const event = cid === entryClientId(trade.id) ? entryEventForFill(trade, order, fill, amountStep) : exitEventForFill(trade, order, fill);
+          const event = isEntryClientId(cid) ? entryEventForFill(trade, order, fill, amountStep) : exitEventForFill(trade, order, fill);
           if (event && !applied.has(event.eventId)) events.push(event);
         }
       }
-      const how = cid === entryClientId(trade.id) ? entryEndOf(order) : null;
-      if (how) {
-        const event = entryEndedEvent(trade, cid, how, entryEndReason(order), order.updatedAt);
-        if (!applied.has(event.eventId) && trade.entryEndedAt === undefined) events.push(event);
+      if (isEntryClientId(cid)) {
+        const event = entryEndEvent(trade, order, entryEndReason(order));
+        if (event && !applied.has(event.eventId) && trade.entryEndedAt === undefined) events.push(event);
       }
       this.seen.set(cid, order.status === 'OPEN' ? `${order.status}:${order.filled}` : `DONE:${order.status}:${order.filled}`);
     }
@@ -84,13 +83,16 @@ export class OrderTracker {
 function watchedClientIds(trade: Trade, onBook: ReadonlyMap<string, ExchangeOrder>): string[] {
   const ids = new Set<string>();
   const entry = entryClientId(trade.id);
-  if (trade.entryEndedAt === undefined || onBook.has(entry)) ids.add(entry);
+  // a sliced trade has no plain entry: its slices' entries are among its refs
+  const entries = trade.orders.filter((o) => o.role === 'ENTRY');
+  const plainEntry = entries.length === 0 || entries.some((o) => o.clientOrderId === entry);
+  if (plainEntry && (trade.entryEndedAt === undefined || onBook.has(entry))) ids.add(entry);
   for (const ref of trade.orders) {
     if (ref.status !== 'OPEN') continue;
     const p = parseClientId(ref.clientOrderId);
     if (!p) continue;
-    if (p.leg.kind === 'entry') ids.add(ref.clientOrderId);
-    if ((p.leg.kind === 'oco' || p.leg.kind === 'otoco') && p.leg.leg === 'list') {
+    if (isEntryClientId(ref.clientOrderId)) ids.add(ref.clientOrderId);
+    if ((p.leg.kind === 'oco' || p.leg.kind === 'otoco' || p.leg.kind === 'slice') && p.leg.leg === 'list') {
       ids.add(takeProfitLegId(ref.clientOrderId));
       ids.add(stopLegId(ref.clientOrderId));
     }

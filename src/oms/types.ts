@@ -1,6 +1,7 @@
 import type { RiskLimits } from '../domain/risk';
 import type { Trade } from '../domain/trade';
 import type { ExchangePort } from '../exchange/port';
+import type { OmsLogger } from './logger';
 
 /** How protective orders are shaped. */
 export interface ProtectionSettings {
@@ -37,6 +38,8 @@ export interface OmsContext {
   /** epoch ms (the workflow's clock, for determinism of the trade record) */
   now?: number;
   protection?: Partial<ProtectionSettings>;
+  /** where OMS alerts are logged as they happen (the activity's logger; a console logger in scripts) */
+  log?: OmsLogger;
 }
 
 export type { OmsOutcome, OmsResult } from '../domain/omsResult';

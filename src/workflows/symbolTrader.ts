@@ -25,6 +25,13 @@ import { ReconcileSchedule } from './reconcileSchedule';
 export const DEFAULT_MAX_CYCLES_PER_RUN = 200;
 /** patch: no new trade before a reconciliation succeeded (it tells which trade ids are taken) */
 const NEW_TRADE_ONLY_RECONCILED = 'new-trade-only-when-reconciled';
+/** patch: a cycle that runs late (an outage of the worker or the server) catches up with the exchange before deciding */
+const CATCH_UP_BEFORE_DECIDING = 'catch-up-before-deciding';
+/**
+ * A cycle this late ran after an outage (its timer could not fire on time): fills may have
+ * happened that no order event has brought yet. Normal scheduling is well within it.
+ */
+export const CATCH_UP_WHEN_LATE_MS = 10_000;
 /** patch: cancel and stop also as Updates that answer with what happened (src/workflows/controls.ts) */
 const CONTROL_UPDATES = 'cancel-stop-updates';
 /** patch: protection placed by an ENSURE_PROTECTION step writes ORDER rows of its own */
@@ -189,8 +196,14 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   async function runCycle(): Promise<void> {
     state.phase = 'IN_CYCLE';
     const startedAt = Date.now();
+    const lateBy = startedAt - state.nextCycleAt;
     state.lastCycleAt = startedAt;
     state.nextCycleAt = cycles.next(state.nextCycleAt, startedAt);
+    if (lateBy > CATCH_UP_WHEN_LATE_MS && !state.reconcileNeeded && isOpen(state.trade) && patched(CATCH_UP_BEFORE_DECIDING)) {
+      // the decision must see the fills of the outage, not the state from before it
+      journal('RECONCILE', `cycle ${Math.round(lateBy / 1000)} s late (the worker or the Temporal server was down): catching up with the exchange before deciding`, state.trade);
+      state.reconcileNeeded = true;
+    }
     // before the cycle takes its sequence: the exchange may know trades this one must not reuse
     if (state.reconcileNeeded) await reconcile();
     const sequence = ++state.sequence;

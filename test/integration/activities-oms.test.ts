@@ -47,6 +47,15 @@ describe('OMS activities (real ccxt through the gateway against the simulator)',
   };
   const ours = async () => (await gateway.fetchOpenOrders('BTCUSDT')).filter((o) => belongsTo(o.clientOrderId, TRADE));
   const stops = async () => (await ours()).filter((o) => o.type.startsWith('STOP_LOSS') && !o.pending);
+  /**
+   * Both slices' entries fill in part: an OTOCO places its pair only on a complete fill, so this is
+   * the window the engine protects itself (ensureProtection cancels the remainders and places the
+   * OCOs). The simulator fills each order up to 10% of a candle's volume.
+   */
+  const fillSlicesInPart = async (trade: Trade) => {
+    const smallest = Math.min(...trade.orders.filter((o) => o.role === 'ENTRY').map((o) => o.quantity));
+    await sim.setPrice('BTCUSDT', 64799, smallest / 2 / 0.1);
+  };
   const execute = (command: AiCommand, trade: Trade | null = null) =>
     run(act(), activities.executeAiCommand, { symbol: 'BTCUSDT', sequence: 5, command, trade, lastPrice: 65000 });
 
@@ -70,7 +79,10 @@ describe('OMS activities (real ccxt through the gateway against the simulator)',
     assert.equal(first.trade?.status, 'PENDING');
     const retried = await execute(plan([67000, 69000]));
     assert.deepEqual(retried.trade?.orders, first.trade?.orders);
-    assert.equal((await ours()).length, 1, 'exactly one entry on the book');
+    // two targets: two slices, one OTOCO each; the retry adopted both
+    const book = await ours();
+    assert.equal(book.length, 2, `exactly one entry per slice on the book: ${JSON.stringify(book)}`);
+    assert.equal(new Set(book.map((o) => o.clientOrderId)).size, 2);
     assert.deepEqual(JSON.parse(JSON.stringify(first)), first, 'a plain JSON payload');
   });
 
@@ -95,11 +107,12 @@ describe('OMS activities (real ccxt through the gateway against the simulator)',
   it('a permanent exchange refusal is a REJECTED result, nothing half-placed', async () => {
     sim.faults.add({
       method: 'POST',
-      path: '/api/v3/order',
+      path: '/api/v3/orderList/otoco',
       kind: 'status',
       status: 400,
       body: JSON.stringify({ code: -2010, msg: 'Account has insufficient balance for requested action.' }),
     });
+    // two targets go out as two slices (one OTOCO each): one refused, nothing of the plan may stay
     const r = await execute(plan([67000, 69000]));
     assert.equal(r.outcome, 'REJECTED');
     assert.equal(r.rejection?.stage, 'exchange');
@@ -115,12 +128,12 @@ describe('OMS activities (real ccxt through the gateway against the simulator)',
     );
     const r = await execute(plan([67000, 69000]));
     assert.equal(r.outcome, 'EXECUTED');
-    assert.equal((await ours()).length, 1);
+    assert.equal((await ours()).length, 2, 'one entry per slice, none twice');
   });
 
   it('after a fill, ensureProtection puts a stop under the held quantity once; cancelProtection takes it off', async () => {
     let trade = (await execute(plan([67000, 69000]))).trade!;
-    await sim.setPrice('BTCUSDT', 64799);
+    await fillSlicesInPart(trade);
     trade = applyEvents(trade, await new OrderTracker(gateway).trackOrders([trade]));
     assert.equal(trade.status, 'ACTIVE');
 
@@ -144,7 +157,7 @@ describe('OMS activities (real ccxt through the gateway against the simulator)',
 
   it('a position the exchange will not protect nor close is never reported done: the step fails retryably until it is protected', async () => {
     let trade = (await execute(plan([67000, 69000]))).trade!;
-    await sim.setPrice('BTCUSDT', 64799);
+    await fillSlicesInPart(trade);
     trade = applyEvents(trade, await new OrderTracker(gateway).trackOrders([trade]));
     const refused = JSON.stringify({ code: -2010, msg: 'Account has insufficient balance for requested action.' });
     sim.faults.add({ method: 'POST', path: '/api/v3/orderList/oco', kind: 'status', status: 400, body: refused, times: 10 });
@@ -162,7 +175,7 @@ describe('OMS activities (real ccxt through the gateway against the simulator)',
 
   it('protection refused for good: what cannot be protected is closed at market, never left without a stop', async () => {
     let trade = (await execute(plan([67000, 69000]))).trade!;
-    await sim.setPrice('BTCUSDT', 64799);
+    await fillSlicesInPart(trade);
     trade = applyEvents(trade, await new OrderTracker(gateway).trackOrders([trade]));
     // the first target's OCO is refused; the second is accepted
     sim.faults.add({
@@ -176,7 +189,8 @@ describe('OMS activities (real ccxt through the gateway against the simulator)',
     assert.equal(r.outcome, 'EXECUTED');
     assert.equal(r.rejection?.stage, 'exchange');
     assert.ok(r.alerts.some((a) => /CLOSED AT MARKET/.test(a)), r.alerts.join('\n'));
-    assert.deepEqual(r.events.map((e) => e.type).sort(), ['MANUAL_CLOSE', 'PROTECTION_PLACED']);
+    // the slices' remainders were cancelled first, so that their filled parts could be protected
+    assert.deepEqual(r.events.map((e) => e.type).sort(), ['ENTRY_CANCELLED', 'ENTRY_CANCELLED', 'MANUAL_CLOSE', 'PROTECTION_PLACED']);
     const closed = r.trade!.exitFills.reduce((s, f) => s + f.quantity, 0);
     const held = r.trade!.entryFills.reduce((s, f) => s + f.quantity, 0) - closed;
     const resting = await stops();

@@ -10,6 +10,10 @@ import { createCcxtBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../../src/exchange/gateway';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { belongsTo } from '../../src/oms';
+import { isEntryClientId, listIdOfEntry, listIdOfLeg } from '../../src/oms/clientIds';
+import { tradeQuantities } from '../../src/domain/stateMachine';
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
   return env.run(fn, ...args) as Promise<R>;
@@ -68,16 +72,44 @@ describe('reconcileSymbol activity (real ccxt against the simulator)', () => {
     assert.equal(r.highestSequence, 41);
   });
 
-  it('a filled entry the workflow did not know about is caught up and protected', async () => {
+  it('a filled entry the workflow did not know about is caught up; every slice was protected by the exchange itself', async () => {
     const pending = await placePlan();
+    // two targets are two slices (one OTOCO each)
+    const entries = pending.orders.filter((o) => o.role === 'ENTRY');
+    assert.equal(entries.length, 2, `one entry per slice: ${JSON.stringify(pending.orders)}`);
     await sim.setPrice('BTCUSDT', 64799);
     const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: pending });
     assert.equal(r.trade?.status, 'ACTIVE');
-    assert.deepEqual([...new Set(r.events.map((e) => e.type))], ['ENTRY_FILLED', 'PROTECTION_PLACED']);
-    assert.ok(r.report.some((l) => /^caught up: T-BTCUSDT-000003 ENTRY_FILLED/.test(l)), r.report.join('\n'));
-    assert.ok(r.report.some((l) => /T-BTCUSDT-000003: position was not fully protected; placed/.test(l)), r.report.join('\n'));
+    // a fill is a fill: each slice's, once; nothing for the engine to place
+    assert.deepEqual(r.events.map((e) => e.type), ['ENTRY_FILLED', 'ENTRY_FILLED']);
+    assert.deepEqual(r.events.map((e) => (e.type === 'ENTRY_FILLED' ? e.entryOrder : null)).sort(), entries.map((o) => o.clientOrderId).sort());
+    assert.equal(r.report.filter((l) => /^caught up: T-BTCUSDT-000003 ENTRY_FILLED/.test(l)).length, 2, r.report.join('\n'));
+    assert.ok(!r.report.some((l) => /position was not fully protected/.test(l)), `the exchange placed each slice's stop when it filled: ${r.report.join('\n')}`);
     const stops = (await gateway.fetchOpenOrders('BTCUSDT')).filter((o) => belongsTo(o.clientOrderId, TRADE) && o.type.startsWith('STOP_LOSS'));
-    assert.equal(stops.length, 2);
+    assert.deepEqual(stops.map((o) => listIdOfLeg(o.clientOrderId)).sort(), entries.map((o) => listIdOfEntry(o.clientOrderId)).sort(), 'one stop per slice, its own');
+    assert.equal(sum(stops.map((o) => o.quantity)).toFixed(8), tradeQuantities(r.trade!).open.toFixed(8), 'the stops cover what the trade holds');
+  });
+
+  it('slices filled in part that the workflow did not know about are caught up and protected by the engine', async () => {
+    const pending = await placePlan();
+    const entries = pending.orders.filter((o) => o.role === 'ENTRY');
+    // the simulator fills each resting order up to 10% of a candle's volume: each slice fills about half
+    await sim.setPrice('BTCUSDT', 64799, Math.min(...entries.map((o) => o.quantity)) / 2 / 0.1);
+    for (const e of entries) {
+      const o = await gateway.findOrder('BTCUSDT', e.clientOrderId);
+      assert.ok(o && o.filled > 0 && o.filled < o.quantity, `slice ${e.clientOrderId} filled in part: ${JSON.stringify(o)}`);
+    }
+    assert.equal((await gateway.fetchOpenOrders('BTCUSDT')).filter((o) => o.type.startsWith('STOP_LOSS')).length, 0, 'the exchange protects no partly filled slice (the one window)');
+    const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: pending });
+    assert.equal(r.trade?.status, 'ACTIVE');
+    assert.deepEqual([...new Set(r.events.map((e) => e.type))].sort(), ['ENTRY_CANCELLED', 'ENTRY_FILLED', 'PROTECTION_PLACED']);
+    assert.equal(r.events.filter((e) => e.type === 'ENTRY_FILLED').length, 2, 'each slice\'s fill, once');
+    assert.ok(r.report.some((l) => /T-BTCUSDT-000003: position was not fully protected; placed/.test(l)), r.report.join('\n'));
+    const open = await gateway.fetchOpenOrders('BTCUSDT');
+    assert.ok(!open.some((o) => isEntryClientId(o.clientOrderId)), 'the remainders were cancelled');
+    const stops = open.filter((o) => belongsTo(o.clientOrderId, TRADE) && o.type.startsWith('STOP_LOSS'));
+    assert.ok(stops.every((o) => o.stopPrice === 63500));
+    assert.equal(sum(stops.map((o) => o.quantity)).toFixed(8), tradeQuantities(r.trade!).open.toFixed(8), 'the stops cover what the trade holds');
   });
 
   it('our orphan order is cancelled; an order placed by someone else is left alone and reported', async () => {
@@ -86,7 +118,9 @@ describe('reconcileSymbol activity (real ccxt against the simulator)', () => {
     // the workflow believes nothing is open (e.g. its state was lost): the entry is nobody's
     const r = await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: null });
     assert.equal(r.trade, null);
-    assert.ok(r.report.some((l) => /^orphan order de-T-BTCUSDT-000003-e on BTCUSDT cancelled/.test(l)), r.report.join('\n'));
+    // the orphan is a sliced plan: each slice's OTOCO list goes, with its entry and waiting pair
+    const cancelled = r.report.filter((l) => /^orphan order list de-T-BTCUSDT-000003-s0\.[01] on BTCUSDT cancelled: orphan entry, nothing filled/.test(l));
+    assert.equal(cancelled.length, 2, r.report.join('\n'));
     assert.ok(r.report.some((l) => /\(by-hand-1\) BUY LIMIT 0.001 BTCUSDT @ 60000 was not placed by this system: left alone/.test(l)), r.report.join('\n'));
     const open = await gateway.fetchOpenOrders('BTCUSDT');
     assert.deepEqual(open.map((o) => o.clientOrderId), ['by-hand-1']);
@@ -120,7 +154,10 @@ describe('reconcileSymbol activity (real ccxt against the simulator)', () => {
     await sim.setPrice('BTCUSDT', 64799);
     await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: first });
     await sim.setPrice('BTCUSDT', 65000);
-    const newer = (await run(new MockActivityEnvironment(), executeAiCommand, { symbol: 'BTCUSDT', sequence: 4, command: plan, trade: null, lastPrice: 65000 })).trade!;
+    const placedNewer = await run(new MockActivityEnvironment(), executeAiCommand, { symbol: 'BTCUSDT', sequence: 4, command: plan, trade: null, lastPrice: 65000 });
+    // the older trade's two stops rest; its filled slice entries are no waiting pairs: room for two slices
+    assert.deepEqual(placedNewer.alerts, []);
+    const newer = placedNewer.trade!;
     await sim.setPrice('BTCUSDT', 64799);
     await run(new MockActivityEnvironment(), reconcileSymbol, { symbol: 'BTCUSDT', trade: newer });
 

@@ -55,11 +55,17 @@ describe('trackOrders activity', () => {
 
   it('reports a fill once per monitor run, and again to a retried attempt or a new run', async () => {
     const { trackOrders } = trackerActivities({ gateway, secrets: [] });
+    // two targets are two slices (one OTOCO each): one entry order per slice
+    const entries = trade.orders.filter((o) => o.role === 'ENTRY').map((o) => o.clientOrderId);
+    assert.equal(entries.length, 2, `one entry per slice: ${JSON.stringify(trade.orders)}`);
     assert.deepEqual(await run(monitorPoll('run-1'), trackOrders, { trades: [trade] }), [], 'nothing happened yet');
     await sim.setPrice('BTCUSDT', 64799);
 
     const first = await run(monitorPoll('run-1'), trackOrders, { trades: [trade] });
-    assert.deepEqual(first.map((e) => e.type), ['ENTRY_FILLED']);
+    // a fill is a fill: each slice's entry filled once, and each fill is reported once, naming its slice
+    assert.deepEqual(first.map((e) => e.type), ['ENTRY_FILLED', 'ENTRY_FILLED']);
+    assert.deepEqual(first.map((e) => (e.type === 'ENTRY_FILLED' ? e.entryOrder : null)).sort(), [...entries].sort());
+    assert.equal(new Set(first.map((e) => e.eventId)).size, first.length, 'no fill reported twice');
     // the same run asks again: its tracker knows the order has not changed since
     assert.deepEqual(await run(monitorPoll('run-1'), trackOrders, { trades: [trade] }), []);
     // a retried attempt may not have received the answer: the fact is reported again, same id

@@ -1,20 +1,37 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { entryClientId } from '../../src/oms/clientIds';
 import { monitorStateQuery } from '../../src/contract/signals';
 import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
-import { AMOUNT_STEP, arrivedQuantity, assertJournaledOnce } from '../support/crashChecks';
-import { activitiesInFlight, armFault, crashStackSuite, enqueueLongPlan, legKind, ofTrade, replayAndRecord, requestReceived, SYMBOL, tick, until, workflowIdle } from '../support/crashHarness';
+import { arrivedQuantity, assertJournaledOnce } from '../support/crashChecks';
+import {
+  activitiesInFlight,
+  armFault,
+  crashStackSuite,
+  enqueueLongPlan,
+  legKind,
+  ofTrade,
+  replayAndRecord,
+  requestReceived,
+  SYMBOL,
+  tick,
+  until,
+  workflowIdle,
+} from '../support/crashHarness';
+
+const AMOUNT_STEP = 0.00001; // BTCUSDT LOT_SIZE on Binance and the simulator
+const PARTICIPATION = 0.1; // the simulator fills each resting order up to 10% of a candle's volume
 
 /**
  * Issue 4, crash safety: a fill is in flight when the worker dies, twice over.
  *
- * A two-target plan rests as a plain LIMIT entry (its protection is placed by the workflow after
- * each fill). The entry fills on the exchange; the worker is SIGKILLed while the monitor is reading
- * that fill (the workflow has not applied it). A fresh worker re-reads the exchange and the trade
- * turns ACTIVE; it is SIGKILLed again while ensureProtection is placing the protection: of the
- * set's two OCOs (one per target, sent together) the exchange accepted one and never answered, the
- * other never arrived. A third worker finishes the job: it must place exactly the missing part.
+ * A two-target plan rests as two slices, one OTOCO each (issue 13). Both slices' entries fill in
+ * part: the one window the exchange leaves open (an OTOCO places its pair only on a complete fill),
+ * so the engine must protect those parts itself. The worker is SIGKILLed while the monitor is
+ * reading those fills (the workflow has not applied them). A fresh worker re-reads the exchange and
+ * the trade turns ACTIVE; ensureProtection cancels the slices' remainders and places one OCO per
+ * slice's target; it is SIGKILLed while doing so: of the set's two OCOs (sent together) the
+ * exchange accepted one and never answered, the other never arrived. A third worker finishes the
+ * job: it must place exactly the missing part.
  *
  * Proven: no fill lost (ACTIVE with the whole filled quantity), the position protected (stops
  * resting on the exchange for exactly the open quantity, every list known to the workflow), each
@@ -34,15 +51,27 @@ describe('crash safety: the worker is killed while a fill is in flight', () => {
     const monitor = s.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
     const pending = await until(s, 'the plan to rest as a PENDING trade', () => s.state(), (st) => st.trade?.status === 'PENDING');
     const trade = pending.trade!;
-    assert.deepEqual(trade.orders.map((o) => o.role), ['ENTRY'], 'two targets: the entry alone, protection follows each fill');
+    const slices = trade.orders.filter((o) => o.role === 'ENTRY');
+    assert.deepEqual(
+      slices.map((o) => legKind(o.clientOrderId)),
+      ['slice:entry', 'slice:entry'],
+      `two targets: two slices, one OTOCO each: ${JSON.stringify(trade.orders)}`,
+    );
     await until(s, 'the monitor to watch the trade', () => monitor.query(monitorStateQuery), (m) => trade.id in m.watched);
 
-    // ---- kill 1: the entry fills; the worker dies while the monitor reads that fill
+    // ---- kill 1: both slices' entries fill in part; the worker dies while the monitor reads those fills
     armFault(s, { method: 'GET', path: '/api/v3/myTrades', kind: 'timeout', holdMs: 120_000 });
-    await s.sim.setPrice(SYMBOL, tick(entry * 0.99));
-    const filledEntry = await s.exchange.order(entryClientId(trade.id));
-    assert.equal(filledEntry.status, 'FILLED', `the entry filled on the exchange: ${JSON.stringify(filledEntry)}`);
-    assert.equal(filledEntry.filled, trade.quantity);
+    const smallest = Math.min(...slices.map((o) => o.quantity));
+    await s.sim.setPrice(SYMBOL, tick(entry * 0.99), (smallest / 2) / PARTICIPATION);
+    for (const o of slices) {
+      const filledEntry = await s.exchange.order(o.clientOrderId);
+      assert.ok(filledEntry.filled > 0 && filledEntry.filled < filledEntry.amount, `slice ${o.clientOrderId} filled in part on the exchange: ${JSON.stringify(filledEntry)}`);
+    }
+    assert.deepEqual(
+      ofTrade(await s.exchange.openOrders(), trade).filter((o) => legKind(o.clientOrderId) === 'slice:stop'),
+      [],
+      'a partly filled slice has no stop from the exchange: the engine must place it',
+    );
     await requestReceived(s, 'GET', '/api/v3/myTrades');
     const beforeKill = await s.state();
     assert.equal(beforeKill.trade?.status, 'PENDING', 'the fill has not reached the workflow yet');
@@ -63,7 +92,7 @@ describe('crash safety: the worker is killed while a fill is in flight', () => {
     assert.equal(midProtection.trade?.status, 'ACTIVE', 'the re-read fill made the trade ACTIVE');
     assertClose(filledQuantity(midProtection.trade!), held, 'the whole filled quantity was applied');
     assert.deepEqual(await activitiesInFlight(trader), ['ensureProtection'], 'the kill hit ensureProtection in flight');
-    const placedBeforeKill = await s.exchange.allLists();
+    const placedBeforeKill = ocoLists(await s.exchange.allLists());
     assert.equal(placedBeforeKill.length, 1, `the exchange accepted one OCO of the set before the kill: ${JSON.stringify(placedBeforeKill)}`);
 
     // ---- a third worker finishes: the position is protected for exactly what it holds
@@ -81,8 +110,8 @@ describe('crash safety: the worker is killed while a fill is in flight', () => {
     assert.equal(final.status, 'ACTIVE');
     assert.deepEqual(
       final.orders.filter((o) => o.role === 'ENTRY').map((o) => o.status),
-      ['FILLED'],
-      'the completely filled entry is recorded FILLED, not as a working order',
+      ['CANCELLED', 'CANCELLED'],
+      "each slice's remainder was cancelled so its filled part is protected now; no working entry is left on the record",
     );
     assertClose(filledQuantity(final), held, 'no fill lost: the trade holds the whole filled quantity');
     assert.equal(final.entryFills.length, new Set(final.entryFills.map((f) => f.eventId)).size, 'no fill applied twice');
@@ -99,8 +128,10 @@ describe('crash safety: the worker is killed while a fill is in flight', () => {
     const allOpen = await s.exchange.openOrders();
     assert.deepEqual(allOpen.map((o) => o.clientOrderId).sort(), resting.map((o) => o.clientOrderId).sort(), 'nothing else rests on the exchange');
     const openLists = await s.exchange.openLists();
-    const everPlaced = await s.exchange.allLists();
+    // the slices' OTOCO lists ended with their cancelled remainders; of the OCOs none was placed twice
+    const everPlaced = ocoLists(await s.exchange.allLists());
     assert.equal(everPlaced.length, openLists.length, `no OCO was placed twice and cancelled: ${JSON.stringify(everPlaced)}`);
+    assert.deepEqual(ocoLists(openLists), openLists, 'only OCO lists are open');
     assert.deepEqual(
       openLists.flatMap((l) => l.legs).sort(),
       resting.map((o) => o.clientOrderId).sort(),
@@ -143,6 +174,10 @@ function sum(xs: number[]): number {
 
 function assertClose(actual: number, expected: number, message: string): void {
   assert.ok(Math.abs(actual - expected) < AMOUNT_STEP / 10, `${message}: expected ${expected}, got ${actual}`);
+}
+
+function ocoLists<T extends { listClientOrderId: string }>(lists: T[]): T[] {
+  return lists.filter((l) => legKind(l.listClientOrderId) === 'oco:list');
 }
 
 function openOcoIds(trade: { orders: { role: string; status: string; clientOrderId: string }[] }): string[] {

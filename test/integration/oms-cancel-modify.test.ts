@@ -4,7 +4,7 @@ import { applyEvents, ensureProtection, executeAiCommand, OrderTracker } from '.
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { AiCommand } from '../../src/domain/commands';
 import type { Trade } from '../../src/domain/trade';
-import { ctxFor, insufficientBalanceFault, onBook, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
+import { ctxFor, insufficientBalanceFault, onBook, placeOldShapePlan, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
 
 const TRADE = 'T-BTCUSDT-000001';
 const cancel = (reason = 'entry no longer valid'): AiCommand => ({ action: 'CANCEL_ORDER', order_id: TRADE, reasoning: reason });
@@ -32,8 +32,8 @@ describe('cancelPendingOrder', () => {
     await h.close();
   });
 
-  it('cancels a plain entry; the trade is CANCELLED; cancelling again changes nothing', async () => {
-    const trade = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
+  it('cancels a plain entry (an old-shape trade); the trade is CANCELLED; cancelling again changes nothing', async () => {
+    const trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
     const r = await executeAiCommand(cancel(), ctxFor(h, trade));
     assert.equal(r.outcome, 'EXECUTED');
     assert.equal(r.trade!.status, 'CANCELLED');
@@ -58,7 +58,8 @@ describe('cancelPendingOrder', () => {
     for (const targets of [[67000, 69000], [67000]]) {
       const seq = targets.length;
       const id = `T-BTCUSDT-00000${seq}`;
-      const trade = (await executeAiCommand(plan(64800, 63500, targets), ctxFor(h, null, seq))).trade!;
+      // the old shape (entry alone) for two targets, the OTOCO for one; slices: oms-slices.test.ts
+      const trade = targets.length > 1 ? await placeOldShapePlan(h, plan(64800, 63500, targets), seq) : (await executeAiCommand(plan(64800, 63500, targets), ctxFor(h, null, seq))).trade!;
       await h.sim.setPrice('BTCUSDT', 64799, 0.05);
       // the workflow has not seen the fill yet: its trade is still PENDING
       const r = await executeAiCommand({ action: 'CANCEL_ORDER', order_id: id, reasoning: 'changed my mind' }, ctxFor(h, trade, seq));

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyEvents, ensureProtection, executeAiCommand, OrderTracker } from '../../src/oms';
-import { entryClientId, otocoListClientId } from '../../src/oms/clientIds';
+import { belongsTo, entryClientId, otocoListClientId } from '../../src/oms/clientIds';
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { Trade } from '../../src/domain/trade';
-import { ctxFor, insufficientBalanceFault, onBook, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
+import { ctxFor, insufficientBalanceFault, onBook, placeOldShapePlan, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
 
 const TRADE = 'T-BTCUSDT-000001';
 
@@ -57,10 +57,10 @@ describe('placeTradePlan', () => {
     assert.ok(closed.realizedPnl! > 0);
   });
 
-  it('several targets: the entry alone, then one OCO per target for the filled quantity, sharing the stop', async () => {
-    const r = await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null));
-    assert.equal(r.outcome, 'EXECUTED');
-    let trade = r.trade!;
+  // Several targets are slices now (oms-slices.test.ts); trades placed the old way still rest on
+  // exchanges and in running workflows, and their fills are still protected per target.
+  it('an old-shape trade (several targets, the entry alone): one OCO per target for the filled quantity, sharing the stop', async () => {
+    let trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
     assert.deepEqual(trade.orders.map((o) => o.role), ['ENTRY']);
     await h.sim.setPrice('BTCUSDT', 64799);
     assert.equal((await restingStops(h, TRADE)).length, 0);
@@ -89,8 +89,8 @@ describe('placeTradePlan', () => {
     assert.equal((await onBook(h, TRADE)).length, 0, 'OCO legs cancel each other');
   });
 
-  it('partial fills: each fill is protected, and only the missing part is placed', async () => {
-    let trade = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
+  it('partial fills of an old-shape entry: each fill is protected, and only the missing part is placed', async () => {
+    let trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
     const tracker = new OrderTracker(h.gateway);
     // a candle whose volume lets the order fill only part of its size
     await h.sim.setPrice('BTCUSDT', 64799, 0.05);
@@ -115,7 +115,7 @@ describe('placeTradePlan', () => {
   });
 
   it('more partial fills than the market allows stop orders: the protection is consolidated into one set', async () => {
-    let trade = (await executeAiCommand(plan(64800, 63500, [67000, 68000, 69000]), ctxFor(h, null))).trade!;
+    let trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 68000, 69000]));
     const tracker = new OrderTracker(h.gateway);
     await h.sim.setPrice('BTCUSDT', 64799, 0.05);
     trade = applyEvents(trade, await tracker.trackOrders([trade]));
@@ -158,8 +158,10 @@ describe('placeTradePlan', () => {
     assert.equal((await onBook(h, TRADE)).length, 1, 'one entry (its OCO waits off the book)');
     assert.equal((await h.gateway.fetchOpenOrderLists()).length, 1);
     const c = await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null, 2));
-    await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null, 2));
-    assert.equal((await onBook(h, c.trade!.id)).length, 1);
+    const d = await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null, 2));
+    assert.deepEqual(d.trade!.orders, c.trade!.orders, 'the retry adopts both slices, sized the same');
+    assert.equal((await onBook(h, c.trade!.id)).length, 2, 'one entry per slice (their OCOs wait off the book)');
+    assert.equal((await h.gateway.fetchOpenOrderLists()).length, 3);
   });
 
   it('a lost response on the OTOCO and on the entry order each end with exactly one', async () => {
@@ -169,20 +171,22 @@ describe('placeTradePlan', () => {
     assert.equal((await h.gateway.fetchOpenOrderLists()).length, 1);
     assert.equal((await onBook(h, a.trade!.id)).length, 1);
 
-    h.sim.faults.add({ method: 'POST', path: '/api/v3/order', kind: 'lostResponse' });
+    h.sim.faults.add({ method: 'POST', path: '/api/v3/orderList/otoco', kind: 'lostResponse' });
     const b = await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null, 2));
     assert.equal(b.outcome, 'EXECUTED');
-    const entries = (await h.gateway.fetchOpenOrders('BTCUSDT')).filter((o) => o.clientOrderId === entryClientId(b.trade!.id));
-    assert.equal(entries.length, 1);
+    const open = (await h.gateway.fetchOpenOrders('BTCUSDT')).filter((o) => belongsTo(o.clientOrderId, b.trade!.id));
+    assert.equal(open.length, 2, 'one entry per slice');
+    assert.equal(new Set(open.map((o) => o.clientOrderId)).size, 2, 'no client id with two orders');
   });
 
   it('a timeout and a 5xx on the entry are retried to exactly one order', async () => {
-    h.sim.faults.add({ method: 'POST', path: '/api/v3/order', kind: 'timeout', holdMs: 5_000, execute: true });
-    h.sim.faults.add({ method: 'GET', path: '/api/v3/order', kind: 'status', status: 503 });
+    h.sim.faults.add({ method: 'POST', path: '/api/v3/orderList/otoco', kind: 'timeout', holdMs: 5_000, execute: true });
+    h.sim.faults.add({ method: 'GET', path: '/api/v3/orderList', kind: 'status', status: 503 });
     const r = await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null));
     assert.equal(r.outcome, 'EXECUTED');
     assert.ok(h.retries.some((x) => x.kind === 'RequestTimeout'));
-    assert.equal((await onBook(h, TRADE)).length, 1);
+    assert.equal((await onBook(h, TRADE)).length, 2, 'exactly one entry per slice');
+    assert.equal((await h.gateway.fetchOpenOrderLists()).length, 2);
   });
 
   it('a permanent refusal is a clear rejection with nothing placed', async () => {
@@ -210,13 +214,18 @@ describe('placeTradePlan', () => {
   });
 
   it('protection refused for good: the unprotected quantity is closed at market, loudly', async () => {
-    let trade: Trade = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
+    let trade: Trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
     await h.sim.setPrice('BTCUSDT', 64799);
     trade = applyEvents(trade, await new OrderTracker(h.gateway).trackOrders([trade]));
     h.sim.faults.add(insufficientBalanceFault('/api/v3/orderList/oco', 2));
-    const p = await ensureProtection(h.gateway, trade);
+    const logged: Array<{ message: string; meta?: Record<string, unknown> }> = [];
+    const p = await ensureProtection(h.gateway, trade, { log: { error: (message, meta) => logged.push({ message, ...(meta ? { meta } : {}) }) } });
     assert.equal(p.status, 'CLOSED_AT_MARKET');
     assert.ok(p.alerts.some((a) => /CLOSED AT MARKET/.test(a)));
+    // loudly: the alert goes to the logger the caller passed in (the activity's, in a worker) as it happens
+    assert.equal(logged.length, 1, JSON.stringify(logged));
+    assert.match(logged[0]!.message, /^\[oms\] ALERT .*CLOSED AT MARKET/);
+    assert.deepEqual(logged[0]!.meta, { tradeId: trade.id, symbol: 'BTCUSDT', status: 'CLOSED_AT_MARKET' });
     assert.deepEqual(p.events.map((e) => e.type), ['MANUAL_CLOSE']);
     const closed = applyEvents(trade, p.events);
     assert.equal(closed.status, 'CLOSED');
@@ -224,7 +233,7 @@ describe('placeTradePlan', () => {
   });
 
   it('one OCO of a set refused: the rest stays protected, only the refused part is closed at market', async () => {
-    let trade: Trade = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
+    let trade: Trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
     await h.sim.setPrice('BTCUSDT', 64799);
     trade = applyEvents(trade, await new OrderTracker(h.gateway).trackOrders([trade]));
     h.sim.faults.add(insufficientBalanceFault('/api/v3/orderList/oco', 1));

@@ -93,6 +93,9 @@ describe('OMS price envelope (real OMS activity, ccxt, simulator)', () => {
     // and a sound plan still goes through: the envelope refuses only what it must
     const ok = await execute(RiskConfig.parse({}), plan([67000, 69000]));
     assert.equal(ok.outcome, 'EXECUTED', JSON.stringify(ok.rejection));
-    assert.equal((await gateway.fetchOpenOrders('BTCUSDT')).length, 1);
+    // two targets are two slices: one working entry each on the book (their pairs wait for the fills)
+    const entries = ok.trade!.orders.filter((o) => o.role === 'ENTRY').map((o) => o.clientOrderId);
+    assert.equal(entries.length, 2);
+    assert.deepEqual((await gateway.fetchOpenOrders('BTCUSDT')).map((o) => o.clientOrderId).sort(), [...entries].sort());
   });
 });

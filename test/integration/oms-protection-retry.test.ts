@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEvents, ensureProtection, executeAiCommand, OrderTracker } from '../../src/oms';
+import { applyEvents, ensureProtection, OrderTracker } from '../../src/oms';
 import { ocoListClientId, stopLegId, takeProfitLegId } from '../../src/oms/clientIds';
 import { splitQuantity } from '../../src/domain/sizing';
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { TradeEvent } from '../../src/domain/events';
 import type { Trade } from '../../src/domain/trade';
-import { ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
+import { onBook, placeOldShapePlan, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
 
 const TRADE = 'T-BTCUSDT-000001';
 const STEP = 0.00001; // BTCUSDT amount step on the simulator (and Binance)
@@ -26,11 +26,14 @@ describe('ensureProtection retried after a crash in the middle of it', () => {
     await h.close();
   });
 
-  /** a two-target plan whose entry filled completely: ACTIVE, nothing protected yet */
+  /**
+   * a two-target plan placed the old way (the entry alone; new plans are slices, protected by the
+   * exchange itself) whose entry filled completely: ACTIVE, nothing protected yet
+   */
   async function filledTrade(): Promise<Trade> {
-    const r = await executeAiCommand(plan(64800, 63500, TARGETS), ctxFor(h, null));
+    const placed = await placeOldShapePlan(h, plan(64800, 63500, TARGETS));
     await h.sim.setPrice('BTCUSDT', 64799);
-    const trade = applyEvents(r.trade!, await new OrderTracker(h.gateway).trackOrders([r.trade!]));
+    const trade = applyEvents(placed, await new OrderTracker(h.gateway).trackOrders([placed]));
     assert.equal(trade.status, 'ACTIVE');
     return trade;
   }

@@ -4,10 +4,12 @@ import { applyEvents, ensureProtection, executeAiCommand, OrderTracker, reconcil
 import { entryClientId, ocoListClientId, stopLegId, takeProfitLegId } from '../../src/oms/clientIds';
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { Trade } from '../../src/domain/trade';
-import { ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
+import { ctxFor, onBook, placeOldShapePlan, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
 
 const TRADE = 'T-BTCUSDT-000001';
 
+// Trades with several targets here are placed the old way (entry alone), as they still exist on
+// exchanges; slices are tracked and reconciled in oms-slices.test.ts.
 describe('trackOrders', () => {
   let h: Harness;
   beforeEach(async () => {
@@ -18,7 +20,7 @@ describe('trackOrders', () => {
   });
 
   it('reports each partial fill once per exchange trade, with ids a fresh tracker reproduces', async () => {
-    const trade = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
+    const trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
     const tracker = new OrderTracker(h.gateway);
     assert.deepEqual(await tracker.trackOrders([trade]), []);
     await h.sim.setPrice('BTCUSDT', 64799, 0.05);
@@ -37,13 +39,13 @@ describe('trackOrders', () => {
   });
 
   it('reports a cancel made outside the system, and target fills with their target index', async () => {
-    const pending = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null, 5))).trade!;
+    const pending = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]), 5);
     await h.gateway.cancelOrder('BTCUSDT', entryClientId(pending.id));
     const cancelled = await new OrderTracker(h.gateway).trackOrders([pending]);
     assert.deepEqual(cancelled.map((e) => [e.type, e.eventId]), [['ENTRY_CANCELLED', `${entryClientId(pending.id)}:canceled`]]);
     assert.equal(applyEvents(pending, cancelled).status, 'CANCELLED');
 
-    let trade = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
+    let trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
     await h.sim.setPrice('BTCUSDT', 64799);
     const tracker = new OrderTracker(h.gateway);
     trade = applyEvents(trade, await tracker.trackOrders([trade]));
@@ -67,7 +69,7 @@ describe('trackOrders: expiry', () => {
   it('an entry the exchange expired is reported as ENTRY_EXPIRED with a stable id', async () => {
     const h = await startHarness();
     try {
-      const trade = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
+      const trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
       await h.gateway.cancelOrder('BTCUSDT', entryClientId(TRADE));
       // the same client id re-used by an immediate-or-cancel order that cannot fill: the exchange expires it
       await h.gateway.exchange.createOrder('BTC/USDT', 'limit', 'buy', 0.001, 60000, {
@@ -136,7 +138,7 @@ describe('reconcile', () => {
   });
 
   it('an orphan entry of a trade that is no longer open is cancelled', async () => {
-    const trade = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
+    const trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
     const closedInMemory: Trade = { ...trade, status: 'CANCELLED' };
     const report = await reconcile(h.gateway, [closedInMemory]);
     assert.deepEqual(report.orphansCancelled.map((o) => [o.clientOrderId, o.kind]), [[entryClientId(TRADE), 'order']]);
@@ -144,7 +146,7 @@ describe('reconcile', () => {
   });
 
   it('a filled entry without protection gets it (fills found, applied, protected)', async () => {
-    const trade = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
+    const trade = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
     await h.sim.setPrice('BTCUSDT', 64799);
     // the workflow crashed before it saw the fill: it still believes PENDING
     const report = await reconcile(h.gateway, [trade]);
@@ -160,7 +162,7 @@ describe('reconcile', () => {
   });
 
   it('a trade the exchange no longer knows is reported and marked', async () => {
-    const pending = (await executeAiCommand(plan(64800, 63500, [67000, 69000]), ctxFor(h, null))).trade!;
+    const pending = await placeOldShapePlan(h, plan(64800, 63500, [67000, 69000]));
     const ghost: Trade = { ...pending, id: 'T-BTCUSDT-000099' };
     const ghostActive: Trade = {
       ...pending,

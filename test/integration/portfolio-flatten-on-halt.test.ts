@@ -18,6 +18,7 @@ import type { SymbolTraderState } from '../../src/contract/traderState';
 import type { TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { tradeIdFor } from '../../src/domain/newTrade';
 import { flattenClientId, otocoListClientId } from '../../src/oms/clientIds';
+import { CONSOLE_OMS_LOGGER } from '../../src/oms';
 import { readTradeLog } from '../../src/journal/tradeLog';
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
@@ -171,7 +172,7 @@ test('flatten_on_halt: on a daily-loss HALT the ACTIVE position is closed at mar
   // a retry of the flatten step (as after a crash once the market order went out): adopted, not sold again
   // (the activity's own OMS step, outside a worker: the heartbeat shell needs an activity context)
   const deps = (globalThis as any).flattenDeps;
-  const again = await omsSteps({ gateway: deps.gateway, risk: deps.risk, scrub: (t: string) => t }).flattenPosition({ trade: active.trade!, reason: 'retry' });
+  const again = await omsSteps({ gateway: deps.gateway, risk: deps.risk, scrub: (t: string) => t, log: CONSOLE_OMS_LOGGER }).flattenPosition({ trade: active.trade!, reason: 'retry' });
   assert.equal(again.trade?.status, 'CLOSED', 'the retry reads the same fills and closes the same trade');
   assert.equal((await ex.fetchOrders('BTC/USDT')).filter((o) => (o.info as any).type === 'MARKET').length, 1, 'still exactly one market order');
 });

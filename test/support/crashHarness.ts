@@ -23,7 +23,7 @@ import type { SymbolTraderState } from '../../src/contract/traderState';
 import { FakeLlmServer, structured } from './fakeLlmServer';
 import { recordHistory } from './temporalHistories';
 import { workflowBundle } from './temporalEnv';
-import { devServerIn } from './temporalEnv';
+import { devServerIn, devServerOn } from './temporalEnv';
 import { startCluster, type ClusterHandle } from '../../src/devstack/cluster/cluster';
 
 /**
@@ -60,6 +60,10 @@ export interface CrashStack {
   startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** the worker processes started so far that are still alive */
   liveWorkers(): WorkerProcess[];
+  /** SIGKILLs the Temporal dev server (its SQLite database stays) */
+  killServer(): Promise<void>;
+  /** starts the dev server again on the same address and database; resolves once it answers */
+  restartServer(): Promise<void>;
   /** the symbol's trader, started the way `start` of the CLI starts it */
   startTrader(): Promise<WorkflowHandle>;
   trader(): WorkflowHandle;
@@ -176,6 +180,17 @@ export async function startCrashStack(name: string, on: CrashServer = 'dev', opt
         return w;
       },
       liveWorkers: () => workers.filter((w) => w.alive()),
+      async killServer() {
+        const pid = server.pid;
+        if (pid === undefined) throw new Error('the dev server was not started by this test (no pid to kill)');
+        process.kill(pid, 'SIGKILL');
+        await until(stack, 'the killed dev server to be gone', async () => processAlive(pid), (alive) => !alive, 20_000, 100);
+        await server.connection.close().catch(() => undefined);
+      },
+      async restartServer() {
+        server = await devServerOn(dir, server.address);
+        stack.server = server;
+      },
       async startTrader() {
         await startTrader(client, config, SYMBOL);
         return trader();
@@ -200,6 +215,15 @@ export async function startCrashStack(name: string, on: CrashServer = 'dev', opt
   } catch (err) {
     await cleanup();
     throw err;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

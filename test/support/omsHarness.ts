@@ -5,7 +5,10 @@ import { RiskConfig } from '../../src/config/schema';
 import type { AiCommand } from '../../src/domain/commands';
 import type { Trade } from '../../src/domain/trade';
 import type { OmsContext } from '../../src/oms/types';
-import { belongsTo } from '../../src/oms/clientIds';
+import { belongsTo, entryClientId } from '../../src/oms/clientIds';
+import { entryRef } from '../../src/oms/exchangeView';
+import { createPendingTrade, tradeIdFor } from '../../src/domain/newTrade';
+import { sizePosition } from '../../src/domain/sizing';
 import type { ExchangeOrder } from '../../src/exchange/types';
 
 /**
@@ -103,4 +106,27 @@ export function insufficientBalanceFault(path: string, times = 1) {
     times,
     body: JSON.stringify({ code: -2010, msg: 'Account has insufficient balance for requested action.' }),
   };
+}
+
+/**
+ * A plan with several targets placed the OLD way (before slices): the LIMIT entry alone, its
+ * protection placed per fill by ensureProtection. Trades like this still rest on exchanges and in
+ * running workflows; the OMS must keep tracking, protecting, reconciling and recovering them.
+ */
+export async function placeOldShapePlan(h: Harness, command: AiCommand, sequence = 1): Promise<Trade> {
+  if (command.action !== 'PLAN_TRADE') throw new Error('placeOldShapePlan needs a PLAN_TRADE');
+  const id = tradeIdFor('BTCUSDT', sequence);
+  const limits = await h.gateway.marketLimits('BTCUSDT');
+  const quote = await h.gateway.fetchBalance('USDT');
+  const sized = sizePosition({ equity: quote.free, positionSizePercent: command.trade_setup.position_size_percent, entryPrice: command.trade_setup.entry_price, limits });
+  if (!sized.ok) throw new Error(sized.reason);
+  const trade = createPendingTrade({ id, command, quantity: sized.quantity, limits, now: Date.now() });
+  const entry = await h.gateway.placeLimitOrder({
+    symbol: 'BTCUSDT',
+    side: trade.direction === 'LONG' ? 'BUY' : 'SELL',
+    quantity: trade.quantity,
+    price: trade.entryPrice,
+    clientOrderId: entryClientId(id),
+  });
+  return { ...trade, orders: [entryRef(entry)] };
 }

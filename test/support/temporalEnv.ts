@@ -45,11 +45,16 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
  * its database and log in `dir`, and the product's search attributes registered.
  */
 export async function devServerIn(dir: string): Promise<TemporalServerHandle> {
+  return devServerOn(dir, `127.0.0.1:${await freePort()}`);
+}
+
+/** the same on a given address: a dev server started again on the database of one that died */
+export async function devServerOn(dir: string, address: string): Promise<TemporalServerHandle> {
   const cliPath = findTemporalCli();
   if (!cliPath) throw new Error('the Temporal CLI must be installed (bash scripts/setup-temporal.sh)');
   const server = await startDevServer({
     cliPath,
-    address: `127.0.0.1:${await freePort()}`,
+    address,
     uiPort: null,
     dbFile: join(dir, 'temporal.db'),
     logFile: join(dir, 'temporal.log'),
@@ -62,19 +67,26 @@ export async function devServerIn(dir: string): Promise<TemporalServerHandle> {
 const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
 let queues = 0;
-/** a worker on a fresh task queue with these activities, for the duration of `fn` */
+/**
+ * a worker on a fresh task queue with these activities, for the duration of `fn`. `opts.taskQueue`:
+ * a worker started again for workflows already running there; `opts.maxCachedWorkflows: 0`: no
+ * sticky cache, so a worker that stops leaves no task behind on its own sticky queue (the
+ * time-skipping server never hands such a task back to the shared queue)
+ */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   activities: object,
   fn: (taskQueue: string) => Promise<T>,
+  opts: { taskQueue?: string; maxCachedWorkflows?: number } = {},
 ): Promise<T> {
-  const taskQueue = `test-${process.pid}-${++queues}`;
+  const taskQueue = opts.taskQueue ?? `test-${process.pid}-${++queues}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
   });
   // the trade log's own queue, served from the same activities (src/worker.ts does the same)
   const appendTradeLog = (activities as { appendTradeLog?: unknown }).appendTradeLog;

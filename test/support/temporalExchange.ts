@@ -58,6 +58,12 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
   /** a trade reconcileSymbol found on the exchange and hands over when the workflow believes in none */
   recovered: Trade | null = null;
   script: Script = () => decision({ action: 'DO_NOTHING', reasoning: 'no setup' });
+  /**
+   * reconcileSymbol catches up as the real one does: the trade's exchange facts it has not applied
+   * yet come back as events (applied to the returned trade). Off by default: most tests deliver
+   * facts through the order events signal and count on reconciliation reporting nothing.
+   */
+  reconcileCatchesUp = false;
   /** set to route slots to the real portfolio workflow; unset, every slot is granted (no portfolio) */
   portfolio: { client: Client; taskQueue: string; input?: PortfolioInput } | null = null;
   /** what readAccountEquity reports (the account's value and the market time of its prices) */
@@ -158,6 +164,12 @@ export class ExchangeModel implements SymbolTraderActivities, OrderMonitorActivi
     const found = input.trade ?? this.recovered;
     const highest = this.highestSequence === undefined ? {} : { highestSequence: this.highestSequence };
     if (found !== input.trade) report.push(`${found!.id}: adopted as the symbol's trade (${found!.status}, recovered from the exchange)`);
+    if (this.reconcileCatchesUp && input.trade) {
+      const applied = new Set(input.trade.appliedEventIds ?? []);
+      const unseen = this.#facts(input.trade.id).filter((e) => !applied.has(e.eventId));
+      for (const e of unseen) report.push(`caught up: ${e.tradeId} ${e.type}`);
+      return { trade: applyEvents(input.trade, unseen), events: unseen, report, ...highest };
+    }
     return { trade: found, events: [], report, ...highest };
   }
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { tradeIdFor } from '../../src/domain/newTrade';
 import type { Trade } from '../../src/domain/trade';
 import { fillOfReport, orderOfReport } from '../../src/exchange/gateway/mapping';
-import { entryClientId, ocoListClientId, stopLegId, takeProfitLegId } from '../../src/oms/clientIds';
+import { entryClientId, ocoListClientId, sliceEntryClientId, sliceListClientId, stopLegId, takeProfitLegId } from '../../src/oms/clientIds';
 import { eventsOfUpdate, tradeOfUpdate } from '../../src/oms/streamEvents';
 
 /** Binance spot executionReports (the fields the stream reads) as trade events: pure. */
@@ -53,5 +53,17 @@ describe('stream events: executionReports as the poller\'s trade events', () => 
     const other = update(report({ c: entryClientId(tradeIdFor('BTCUSDT', 8)), x: 'TRADE', X: 'FILLED', l: '0.01', z: '0.01', L: '50000', t: 23 }));
     assert.equal(tradeOfUpdate(other, [trade]), null);
     assert.deepEqual(eventsOfUpdate(trade, other, 0.00001), []);
+  });
+
+  it('a slice\'s working entry is an entry too: its fill and its end name that slice\'s entry order; its take-profit sells at the slice\'s target', () => {
+    const list = sliceListClientId(id, 0, 1);
+    const entry = sliceEntryClientId(list);
+    const fill = eventsOfUpdate(trade, update(report({ c: entry, x: 'TRADE', X: 'FILLED', l: '0.005', z: '0.005', L: '50000', n: '0.005', N: 'USDT', t: 31 })), 0.00001);
+    assert.deepEqual(fill.map((e) => [e.type, e.eventId]), [['ENTRY_FILLED', `${entry}:fill:31`]]);
+    assert.ok(fill[0]?.type === 'ENTRY_FILLED' && fill[0].entryOrder === entry && fill[0].entryComplete === true);
+    const cancelled = eventsOfUpdate(trade, update(report({ x: 'CANCELED', X: 'CANCELED', c: 'cancel-request-2', C: entry })), 0.00001);
+    assert.ok(cancelled[0]?.type === 'ENTRY_CANCELLED' && cancelled[0].eventId === `${entry}:canceled` && cancelled[0].entryOrder === entry);
+    const tp = eventsOfUpdate(trade, update(report({ c: takeProfitLegId(list), S: 'SELL', x: 'TRADE', X: 'FILLED', l: '0.005', z: '0.005', L: '52000', t: 32 })), 0.00001);
+    assert.ok(tp[0]?.type === 'TARGET_FILLED' && tp[0].targetIndex === 1);
   });
 });
