@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/load';
 import { paperCredentials, closeSharedCcxt } from '../../src/exchange/ccxtClient';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { PROJECT_ROOT, type TemporalServerHandle } from '../../src/devstack/temporalServer';
+import { eventually } from './watchProcess';
 import { candleFilePath, sharedCandlesDir } from '../../src/marketdata/candleFile';
 import { buildActivityDeps, createWorker, type WorkerGroup } from '../../src/worker';
 import { stateQuery } from '../../src/contract/signals';
@@ -147,18 +148,7 @@ export async function startCliStack(opts: { prefix: string; symbols: readonly st
   };
 }
 
-/** polls a real condition (a query, visibility) with a bounded number of tries */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 150): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    // the interval between looks at a condition, not a wait for time to pass
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not reached (${last ?? 'condition false'})`);
+/** polls a real condition (a query, visibility): watchProcess's `eventually`, bounded by tries of 200 ms */
+export function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 150): Promise<T> {
+  return eventually(what, probe, tries * 200);
 }
