@@ -74,7 +74,10 @@ export function reconcileTrade(trade: Trade, seen: TradeOnExchange): TradeReconc
 
   const open = tradeQuantities(after).open;
   const dust = Math.max(seen.minQuantity, open * TOLERANCE);
-  // 2. no coins and no protection: nothing is left to protect or exit (spot LONG holds the base asset)
+  // 2. no coins and no protection: nothing is left to protect or exit (spot LONG holds the base asset).
+  //    Only LONG is judged: the market is spot only (config market_type 'spot'; validation refuses
+  //    SHORT_ON_SPOT), so no SHORT trade exists. A margin or futures venue would judge a SHORT by its
+  //    borrowed position, which the account view does not carry yet.
   if (trade.direction === 'LONG' && seen.held < dust && seen.protectedQuantity < dust) {
     const reason = `reconciliation: the account holds no ${baseOf(trade)} for this trade and no protection rests; the position was closed outside the engine`;
     events.push({ type: 'POSITION_GONE', eventId: `${trade.id}:position-gone`, tradeId: trade.id, quantity: open, reason, at: seen.at });
