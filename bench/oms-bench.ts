@@ -284,6 +284,7 @@ async function benchOutages(): Promise<OutageFigures> {
   /** per symbol: the coins held when the round began (earlier rounds' fee dust, which no trade owns), not this round's exposure */
   let before = new Map<string, number>();
   let sampling = false;
+  let inFlight: Promise<void> = Promise.resolve();
   let lastSample = performance.now();
   const sampler = (async () => {
     while (running) {
@@ -291,38 +292,44 @@ async function benchOutages(): Promise<OutageFigures> {
       const dt = (now - lastSample) / 1000;
       lastSample = now;
       if (sampling) {
-        figures.samples++;
-        const balances = await e.gateway.fetchBalances();
-        await Promise.all(
-          SYMBOLS.map(async (symbol) => {
-            const step = steps.get(symbol)!;
-            // what an order can sell: the coins this round bought, on the market's own amount step
-            const held = Math.floor(((balances.get(symbol.replace(/USDT$/, ''))?.total ?? 0) - (before.get(symbol) ?? 0)) / step + 1e-6) * step;
-            const stops = (await e.gateway.fetchOpenOrders(symbol)).filter((o) => o.type.startsWith('STOP_LOSS') && !o.pending);
-            // each order that bought leaves up to a step of fee dust no order can sell: dust, not exposure
-            const naked = held - stops.reduce((a, o) => a + o.quantity, 0);
-            const p = partial.get(symbol);
-            if (naked <= (dust.get(symbol) ?? step) + 1e-12) {
-              if (p && !p.done) {
-                p.done = true;
-                figures.partialWindowsMs.push(now - p.at);
-              }
-              return;
-            }
-            const inWindow = p && !p.done ? Math.min(naked, p.quantity) : 0;
-            figures.partialQtySeconds += inWindow * dt;
-            // (float noise of the quantities' sums is not exposure)
-            if (naked - inWindow > 1e-12) figures.outsideQtySeconds += (naked - inWindow) * dt;
-            // where it happened, so that a figure above zero can be explained
-            if (naked - inWindow > 1e-12 && figures.outsideSeen.length < 10) {
-              figures.outsideSeen.push(`${symbol}: ${held} held, stops ${stops.map((o) => o.quantity).join('+') || 'none'}, partial window ${p ? `${p.quantity}${p.done ? ' (closed)' : ''}` : 'none'}, for ${(dt * 1000).toFixed(0)} ms`);
-            }
-          }),
-        );
+        inFlight = sampleOnce(dt);
+        await inFlight;
       }
       await sleep(SAMPLE_MS);
     }
   })();
+  /** one look at the exchange: coins held and stops resting, per symbol (two reads, so the round waits for it to end) */
+  async function sampleOnce(dt: number): Promise<void> {
+    const now = performance.now();
+    figures.samples++;
+    const balances = await e.gateway.fetchBalances();
+    await Promise.all(
+      SYMBOLS.map(async (symbol) => {
+        const step = steps.get(symbol)!;
+        // what an order can sell: the coins this round bought, on the market's own amount step
+        const held = Math.floor(((balances.get(symbol.replace(/USDT$/, ''))?.total ?? 0) - (before.get(symbol) ?? 0)) / step + 1e-6) * step;
+        const stops = (await e.gateway.fetchOpenOrders(symbol)).filter((o) => o.type.startsWith('STOP_LOSS') && !o.pending);
+        // each order that bought leaves up to a step of fee dust no order can sell: dust, not exposure
+        const naked = held - stops.reduce((a, o) => a + o.quantity, 0);
+        const p = partial.get(symbol);
+        if (naked <= (dust.get(symbol) ?? step) + 1e-12) {
+          if (p && !p.done) {
+            p.done = true;
+            figures.partialWindowsMs.push(now - p.at);
+          }
+          return;
+        }
+        const inWindow = p && !p.done ? Math.min(naked, p.quantity) : 0;
+        figures.partialQtySeconds += inWindow * dt;
+        // (float noise of the quantities' sums is not exposure)
+        if (naked - inWindow > 1e-12) figures.outsideQtySeconds += (naked - inWindow) * dt;
+        // where it happened, so that a figure above zero can be explained
+        if (naked - inWindow > 1e-12 && figures.outsideSeen.length < 10) {
+          figures.outsideSeen.push(`${symbol}: ${held} held, stops ${stops.map((o) => o.quantity).join('+') || 'none'}, partial window ${p ? `${p.quantity}${p.done ? ' (closed)' : ''}` : 'none'}, for ${(dt * 1000).toFixed(0)} ms`);
+        }
+      }),
+    );
+  }
   let seq = 1;
   try {
     for (let round = 0; round < OUTAGE_ROUNDS; round++) {
@@ -368,7 +375,9 @@ async function benchOutages(): Promise<OutageFigures> {
         }
         await sleep(10);
       }
+      // a look begun before this must end before the targets move the coins (it reads balances and orders apart)
       sampling = false;
+      await inFlight;
       for (const s of SYMBOLS) {
         await e.sim.setPrice(s, 69001);
         await e.sim.setPrice(s, 65000);
