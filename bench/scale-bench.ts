@@ -1,83 +1,70 @@
 /**
- * Scale (issue 4, benchmark 2): 100, 500 and 1000 symbolTrader workflows on ONE worker at a
- * compressed cadence, instant activities. Measures
- *   - cycle lateness: when a cycle's first step (fetchMarketData) actually started, minus when it
- *     was due on the workflow's own grid (read back from each workflow's `state` query);
- *   - peak RSS of the process hosting the worker (sampled every 100 ms).
- * Each size runs in a fresh child process with a fresh dev server, so one size's memory and history
- * do not leak into the next one's figures. All workflows are started at once (as `start` does for
- * a config's symbols), so their grids bunch up: the worst case for lateness.
+ * Scale (issue 4, benchmark 2; issue 10 on the cluster): 100, 500 and 1000 symbolTrader workflows on
+ * 1 and on 2 workers, instant activities. Measures
+ *   - cycle lateness: when a cycle's first step (fetchMarketData) started, on the worker's wall
+ *     clock, minus when it was due. The due times are the ones the workflow really used, read from
+ *     each workflow's history after the run (bench/scale/cycleDue.ts: candle close + the symbol's
+ *     offset, src/domain/cycleSchedule.ts, checked against the workflow's own cycle timers);
+ *   - peak RSS of each worker process, sampled every 100 ms in that process.
  *
- * Run alone: `node --import tsx --expose-gc bench/scale-bench.ts` (or `npm run bench scale`).
- * Env: BENCH_SCALE=100,500,1000 (sizes), BENCH_SCALE_CYCLES (3 per workflow),
- *      BENCH_SCALE_INTERVAL_MS (default: 20 s for up to 100 workflows, 60 s up to 500, 120 s above),
- *      BENCH_TEMPORAL_STORE=file|memory (the dev server's store; default file, as `npm start` runs it).
- * Takes about 8 to 10 minutes with the defaults (at most about 14: each size stops waiting a minute or two after its
- * last cycle was due, and reports the workflows that had not finished).
+ * Processes: this one is the coordinator. It keeps the Temporal server (a fresh one per case), the
+ * trade log's queue (the journal worker, as exactly one process of a deployment serves it; its
+ * DECISION rows tell when every workflow has run its cycles) and the client that starts the
+ * workflows. Each worker is a process of its own (bench/scale/workerProcess.ts) on the one task
+ * queue, so its RSS is the worker's alone.
+ *
+ * Cadence: cycles aligned to candle closes with a per-symbol offset, as the product starts traders
+ * (first_cycle: aligned). The offsets spread over 90 s, the product's spread at its default
+ * 15-minute cycles (cycle_offset_max 2 min, capped at a tenth of the interval), so the cycles come
+ * due at the rate they do in production just after each close (1000 symbols: 11 cycles/s for 90 s).
+ * Only the quiet time between those bursts is shortened: a cycle every 2 minutes instead of 15.
+ *
+ * Run alone: `node --import tsx --expose-gc bench/scale-bench.ts` (or `npm run bench scale`);
+ * on the cluster: `BENCH_TEMPORAL_STORE=cluster BENCH_SCALE_WORKERS=1,2 node --import tsx --expose-gc bench/scale-bench.ts`
+ * (needs bash scripts/setup-cluster.sh). Env:
+ *   BENCH_SCALE=100,500,1000 (sizes), BENCH_SCALE_WORKERS=1,2 (worker processes), BENCH_SCALE_CYCLES (3 per workflow),
+ *   BENCH_SCALE_INTERVAL_MS (120000), BENCH_SCALE_OFFSET_MS (the most a symbol's cycles come after the close, 90000;
+ *   below the interval), BENCH_TEMPORAL_STORE=file|cluster (default file: the dev server with its SQLite file, as
+ *   `npm start` runs it; `memory` is refused: that server lives inside this process's SDK, out of the workers' reach).
+ * Writes its section of bench/results/orchestration.md (`scale`, on the cluster `scale-cluster`) only for a measurement:
+ * every size at least 100, at least 2 cycles, the cadence at its defaults (BENCH_SCALE_INTERVAL_MS and _OFFSET_MS unset);
+ * anything smaller is a check that prints its table and writes nothing.
+ * Duration: a case (one size on one number of workers) waits up to an interval for its first close and then
+ * (cycles - 1) intervals more: about 7 minutes with 3 cycles, 5 with BENCH_SCALE_CYCLES=2, plus the start and reading
+ * the histories. The defaults (6 cases) take about 40 minutes on the dev server; on the cluster about 45-50 (PostgreSQL
+ * and the server start afresh for each case). A check:
+ * `BENCH_SCALE=20 BENCH_SCALE_CYCLES=2 BENCH_SCALE_INTERVAL_MS=10000 BENCH_SCALE_OFFSET_MS=3000` takes about a minute.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { WorkerOptions } from '@temporalio/worker';
-import { traderWorkflowId } from '../src/contract/ids';
-import { stateQuery } from '../src/contract/signals';
-import type { SymbolTraderState } from '../src/contract/traderState';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { journalTaskQueue, traderWorkflowId } from '../src/contract/ids';
+import type { CycleAlignment } from '../src/contract/traderState';
+import { cycleGrid, offsetCapMs } from '../src/domain/cycleSchedule';
 import type { symbolTrader } from '../src/workflows/symbolTrader';
-import { ActivityRecorder, instantActivities, now, realisticSnapshot } from './support/instantActivities';
-import { machineLine, markdownTable, publishSection, runBench, storeText } from './support/report';
-import { RssSampler } from './support/rss';
-import { cycleDueTimes } from './support/schedule';
-import { serverStore, startBenchStack } from './support/stack';
-import { mib, ms, summarize, type Summary } from './support/stats';
+import { ActivityRecorder, instantActivities } from './support/instantActivities';
+import { publishSection, runBench } from './support/report';
+import { serverStore, startBenchStack, workflowBundle } from './support/stack';
+import { summarize } from './support/stats';
+import { cycleDuesFromHistory } from './scale/cycleDue';
+import { scaleReport, type CaseResult } from './scale/report';
+import { startScaleWorker, type ScaleWorker } from './scale/workers';
 
-const SIZES = (process.env.BENCH_SCALE ?? '100,500,1000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+const list = (raw: string) => raw.split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+const SIZES = list(process.env.BENCH_SCALE ?? '100,500,1000');
+const WORKER_COUNTS = list(process.env.BENCH_SCALE_WORKERS ?? '1,2');
 const CYCLES = Number(process.env.BENCH_SCALE_CYCLES ?? 3);
-const TARGET_LATENESS_P99_MS = 2_000;
-const TARGET_RSS_BYTES = 1024 ** 3;
+const INTERVAL_MS = Number(process.env.BENCH_SCALE_INTERVAL_MS ?? 120_000);
+/** the product's spread at its default cadence: offsetCapMs(15 min) with the default cycle_offset_max */
+const OFFSET_MS = Number(process.env.BENCH_SCALE_OFFSET_MS ?? offsetCapMs(15 * 60_000));
+const ALIGNMENT: CycleAlignment = { firstCycle: 'aligned', maxOffsetMs: OFFSET_MS };
+/** a check, not a measurement: it prints its table and writes nothing */
+const CHECK_ONLY = SIZES.some((s) => s < 100) || CYCLES < 2 || ['BENCH_SCALE_INTERVAL_MS', 'BENCH_SCALE_OFFSET_MS'].some((k) => process.env[k] !== undefined);
 /** workflow starts in flight at once while ramping up */
 const START_CONCURRENCY = 50;
-
-/**
- * The compressed cadence: at most about 8 cycles per second across all workflows. One cycle costs
- * about 30 ms of worker CPU and 50 ms of dev-server CPU (SQLite file) here, and the 2 cores are
- * shared with the server and whatever else runs: a faster cadence measures a backlog that grows
- * without end, not lateness. (The product's 15-minute cadence is 1.1 cycles/s for 1000 symbols.)
- */
-function intervalFor(size: number): number {
-  if (process.env.BENCH_SCALE_INTERVAL_MS) return Number(process.env.BENCH_SCALE_INTERVAL_MS);
-  return size <= 100 ? 20_000 : size <= 500 ? 60_000 : 120_000;
-}
-
-/** what the worker is given: the cache holds every symbol (an evicted workflow replays its history on its next timer) */
-function workerOptionsFor(size: number): Partial<WorkerOptions> {
-  return {
-    maxCachedWorkflows: size + 100,
-    maxConcurrentWorkflowTaskExecutions: 40,
-    maxConcurrentActivityTaskExecutions: 100,
-  };
-}
-
-interface SizeResult {
-  size: number;
-  intervalMs: number;
-  cycles: number;
-  workerOptions: Partial<WorkerOptions>;
-  rampMs: number;
-  completed: number;
-  /** workflows whose reconstructed grid disagrees with their own nextCycleAt (should be 0) */
-  inconsistent: number;
-  /** workflows whose state query got no answer (left out of the lateness figures) */
-  unanswered: number;
-  all: Summary;
-  steady: Summary;
-  first: Summary;
-  baselineRss: number;
-  peakRss: number;
-  cpuSeconds: number;
-  serverCpuSeconds: number;
-  /** cycles measured (all workflows) */
-  cyclesRun: number;
-  wallSeconds: number;
-}
+/** after the last cycle was due: how long a worker that fell behind gets before the case stops waiting */
+const SLACK_MS = 120_000;
 
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -88,212 +75,145 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
   );
 }
 
-/** one size, in this (child) process */
-async function runSize(size: number): Promise<SizeResult> {
-  const intervalMs = intervalFor(size);
-  (globalThis as { gc?: () => void }).gc?.();
-  const rss = new RssSampler(100).start();
-  const cpuStart = process.cpuUsage();
+/** what each worker is given: its cache holds every symbol (an evicted workflow replays its history on its next timer) */
+function workerOptionsFor(size: number) {
+  return { maxCachedWorkflows: size + 100, maxConcurrentWorkflowTaskExecutions: 40, maxConcurrentActivityTaskExecutions: 100 };
+}
+
+/** one case: `size` workflows on `workers` worker processes, against a fresh Temporal server */
+async function runCase(size: number, workers: number, bundlePath: string): Promise<CaseResult> {
   const wallStart = Date.now();
-  const stack = await startBenchStack(`scale${size}`);
+  const cpuStart = process.cpuUsage();
+  const stack = await startBenchStack(`scale${size}x${workers}`);
+  const namespace = stack.client.options.namespace;
+  const processes: ScaleWorker[] = [];
+  let journal: Worker | undefined;
+  let journalRun: Promise<void> | undefined;
   try {
     const recorder = new ActivityRecorder();
-    const workerOptions = workerOptionsFor(size);
-    await stack.startWorker(instantActivities(recorder), workerOptions);
-    const ids = Array.from({ length: size }, (_, i) => traderWorkflowId(`S${String(i).padStart(4, '0')}USDT`));
+    journal = await Worker.create({
+      connection: stack.connection,
+      namespace,
+      taskQueue: journalTaskQueue(stack.taskQueue),
+      activities: { appendTradeLog: instantActivities(recorder).appendTradeLog },
+    });
+    journalRun = journal.run();
+    const options = workerOptionsFor(size);
+    const settings = { address: stack.address, namespace, taskQueue: stack.taskQueue, bundlePath, options };
+    const launches = await Promise.allSettled(Array.from({ length: workers }, () => startScaleWorker(settings, console.log)));
+    for (const w of launches) if (w.status === 'fulfilled') processes.push(w.value);
+    const failed = launches.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    if (failed) throw failed.reason;
 
-    realisticSnapshot('warm'); // built once, before the clock runs
-    const requested = new Map<string, number>();
+    const symbols = Array.from({ length: size }, (_, i) => `S${String(i).padStart(4, '0')}USDT`);
     const rampStart = Date.now();
-    await forEachLimited(ids, START_CONCURRENCY, async (workflowId) => {
-      requested.set(workflowId, now());
+    await forEachLimited(symbols, START_CONCURRENCY, async (symbol) => {
       await stack.client.workflow.start<typeof symbolTrader>('symbolTrader', {
         taskQueue: stack.taskQueue,
-        workflowId,
-        args: [{ symbol: workflowId.replace('trader-', ''), cycleIntervalMs: intervalMs, mode: 'paper' }],
+        workflowId: traderWorkflowId(symbol),
+        args: [{ symbol, cycleIntervalMs: INTERVAL_MS, mode: 'paper', cycleAlignment: ALIGNMENT }],
       });
     });
     const rampMs = Date.now() - rampStart;
-    console.log(`started ${size} workflows in ${(rampMs / 1000).toFixed(1)} s`);
-    // The last cycle is due (CYCLES - 1) intervals after the ramp; lateness beyond the slack after it
-    // leaves workflows incomplete (reported) rather than stretching the bench without bound.
-    const slackMs = Math.max(intervalMs, 60_000) + 60_000;
-    await recorder.until(() => recorder.workflowsAt(CYCLES) === size, rampMs + (CYCLES - 1) * intervalMs + slackMs);
+    console.log(`  started ${size} workflows in ${(rampMs / 1000).toFixed(1)} s; the first cycles come due at the next close (every ${INTERVAL_MS / 1000} s) + offset`);
+    // the first cycle is due within an interval of the start, the last CYCLES - 1 intervals later
+    await recorder.until(() => recorder.workflowsAt(CYCLES) === size, CYCLES * INTERVAL_MS + SLACK_MS);
     const completed = recorder.workflowsAt(CYCLES);
-    console.log(`${completed}/${size} workflows completed ${CYCLES} cycles; querying their state ...`);
+    const reports = await Promise.all(processes.map((p) => p.report()));
+    await Promise.all(processes.map((p) => p.stop()));
+    console.log(`  ${completed}/${size} workflows completed ${CYCLES} cycles; reading their histories ...`);
 
-    // The grid's phase is in each workflow's state. A worker that fell behind answers queries late:
-    // a few tries each, and a workflow that never answers is left out (and counted).
-    const states = new Map<string, SymbolTraderState>();
-    let unanswered = 0;
-    await forEachLimited(ids, 20, async (id) => {
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        try {
-          states.set(id, await stack.client.workflow.getHandle(id).query(stateQuery));
-          return;
-        } catch (err) {
-          if (attempt === 3) {
-            unanswered++;
-            console.log(`no answer to the state query of ${id}: ${(err as Error).message}`);
-          }
-        }
+    // when each cycle's first step started (its first attempt: the earliest), by activity
+    const started = new Map<string, number>();
+    for (const r of reports) {
+      for (const s of r.starts) {
+        const key = `${s.workflowId}/${s.activityId}`;
+        started.set(key, Math.min(s.at, started.get(key) ?? Infinity));
       }
-    });
-    const peakRss = rss.stop();
-
-    const starts = new Map<string, number[]>();
-    for (const r of recorder.records) {
-      if (r.name !== 'fetchMarketData') continue;
-      const list = starts.get(r.workflowId) ?? [];
-      list.push(r.start);
-      starts.set(r.workflowId, list);
     }
     const all: number[] = [];
     const steady: number[] = [];
     const first: number[] = [];
-    let inconsistent = 0;
-    for (const id of ids) {
-      const state = states.get(id);
-      if (!state) continue;
-      const mine = (starts.get(id) ?? []).slice(0, state.sequence);
-      const { due, consistent } = cycleDueTimes(mine, state.nextCycleAt, intervalMs, requested.get(id)!);
-      if (!consistent && mine.length === state.sequence) inconsistent++;
-      for (let k = 1; k <= Math.min(CYCLES, mine.length); k++) {
-        const lateness = mine[k - 1]! - due[k - 1]!;
+    let mismatches = 0;
+    let notRun = 0;
+    await forEachLimited(symbols, 20, async (symbol) => {
+      const workflowId = traderWorkflowId(symbol);
+      const events = (await stack.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const dues = cycleDuesFromHistory(events, cycleGrid(symbol, INTERVAL_MS, OFFSET_MS), ALIGNMENT.firstCycle);
+      mismatches += dues.mismatches;
+      for (let k = 0; k < CYCLES; k++) {
+        const cycle = dues.cycles[k];
+        const at = cycle && started.get(`${workflowId}/${cycle.activityId}`);
+        if (!cycle || at === undefined) {
+          notRun++;
+          continue;
+        }
+        const lateness = at - cycle.dueAt;
         all.push(lateness);
-        (k === 1 ? first : steady).push(lateness);
+        (k === 0 ? first : steady).push(lateness);
       }
-    }
+    });
     const cpu = process.cpuUsage(cpuStart);
-    const serverCpuSeconds = stack.serverCpuSeconds();
     return {
       size,
-      intervalMs,
+      workers,
+      intervalMs: INTERVAL_MS,
+      offsetMs: OFFSET_MS,
       cycles: CYCLES,
-      workerOptions,
+      options,
       rampMs,
       completed,
-      inconsistent,
-      unanswered,
+      mismatches,
+      notRun,
       all: summarize(all),
       steady: summarize(steady),
       first: summarize(first),
-      baselineRss: rss.baseline,
-      peakRss,
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      serverCpuSeconds,
+      workerProcesses: reports.map((r) => ({
+        peakRss: r.peakRss,
+        baselineRss: r.baselineRss,
+        cpuSeconds: r.cpuSeconds,
+        workflows: new Set(r.starts.map((s) => s.workflowId)).size,
+      })),
+      coordinatorCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      serverCpuSeconds: stack.serverCpuSeconds(),
       cyclesRun: all.length,
       wallSeconds: (Date.now() - wallStart) / 1000,
     };
   } finally {
+    await Promise.allSettled(processes.map((p) => p.stop()));
+    if (journal?.getState() === 'RUNNING') journal.shutdown();
+    await journalRun?.catch((err) => console.error(`journal worker: ${(err as Error).message}`));
     await stack.close();
   }
 }
 
-const RESULT_PREFIX = 'SCALE_RESULT ';
-
-function runChild(size: number): Promise<SizeResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', String(size)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      for (const line of chunk.toString().split('\n')) if (line && !line.startsWith(RESULT_PREFIX)) console.log(`  [${size}] ${line}`);
-    });
-    const forward = () => child.kill('SIGTERM');
-    process.once('SIGINT', forward);
-    child.once('exit', (code) => {
-      process.removeListener('SIGINT', forward);
-      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as SizeResult);
-      else reject(new Error(`scale run with ${size} workflows failed (exit ${code})`));
-    });
-  });
-}
-
-function report(results: SizeResult[]): string {
-  const rows = results.map((r) => {
-    const big = r.size >= 1000;
-    const lateOk = r.all.p99 <= TARGET_LATENESS_P99_MS;
-    const rssOk = r.peakRss <= TARGET_RSS_BYTES;
-    return [
-      String(r.size),
-      `${r.intervalMs / 1000} s x ${r.cycles} (${((r.size * 1000) / r.intervalMs).toFixed(1)} cycles/s)`,
-      `${(r.rampMs / 1000).toFixed(1)} s`,
-      `${r.completed}/${r.size}`,
-      `p50 ${ms(r.all.p50)}, p99 ${ms(r.all.p99)}, max ${ms(r.all.max)} (${r.all.count})`,
-      `p50 ${ms(r.steady.p50)}, p99 ${ms(r.steady.p99)}`,
-      `p99 ${ms(r.first.p99)}`,
-      `${mib(r.peakRss)} (idle ${mib(r.baselineRss)})`,
-      `worker ${r.cpuSeconds.toFixed(0)} s, server ${r.serverCpuSeconds.toFixed(0)} s in ${r.wallSeconds.toFixed(0)} s wall; ` +
-        `${(((r.cpuSeconds + r.serverCpuSeconds) * 1000) / Math.max(1, r.cyclesRun)).toFixed(0)} ms per cycle`,
-      big ? `lateness p99 <= 2 s: ${lateOk ? 'met' : 'NOT met'}; RSS <= 1 GiB: ${rssOk ? 'met' : 'NOT met'}` : '',
-    ];
-  });
-  const opts = results[0]?.workerOptions;
-  const notes = [
-    ...results
-      .filter((r) => r.inconsistent > 0)
-      .map((r) => `${r.size}: the reconstructed grid of **${r.inconsistent} workflows** disagrees with their own next due time: their lateness figures are suspect.`),
-    ...results.map((r) => {
-      const perCycle = (r.cpuSeconds + r.serverCpuSeconds) / Math.max(1, r.cyclesRun);
-      return (
-        `${r.size}: the workflows were started within ${(r.rampMs / 1000).toFixed(0)} s, so every interval all ${r.size} cycles come due ` +
-        `within that window; at ${(perCycle * 1000).toFixed(0)} ms of CPU per cycle (worker + server) one such burst needs at least ` +
-        `${((r.size * perCycle) / 2).toFixed(0)} s of both cores` +
-        (r.steady.p99 > TARGET_LATENESS_P99_MS
-          ? ': lateness in cycles 2+ is mostly that burst draining, and a slower cadence does not shorten it.'
-          : ', which the machine kept up with here.')
-      );
-    }),
-    ...results
-      .filter((r) => r.unanswered > 0)
-      .map((r) => `${r.size}: **${r.unanswered} workflows did not answer the state query** (the worker was behind); they are left out of the lateness figures.`),
-    ...results
-      .filter((r) => r.completed < r.size)
-      .map((r) => `${r.size}: **only ${r.completed} workflows completed ${r.cycles} cycles** in the time allowed; cycles that never started are not in the lateness figures, so they understate it.`),
-  ];
-  return [
-    `## Scale: symbol workflows on one worker (\`bench/scale-bench.ts\`)${serverStore() === 'memory' ? ', in-memory dev server' : ''}`,
-    '',
-    `Run: ${machineLine()}.`,
-    '',
-    'N `symbolTrader` workflows started at once (50 starts in flight) on one worker, instant activities, compressed cadence. ' +
-      'Lateness = when a cycle\'s first step (`fetchMarketData`) started minus when it was due on the workflow\'s own grid ' +
-      '(bench/support/schedule.ts: the grid\'s phase from its `state` query, each due time as `nextDueTime` computes it, checked against the workflow\'s own next due time); cycle 1 is due the moment the workflow starts, so it carries the start-up burst and is also shown apart. ' +
-      'Peak RSS is of the process hosting the worker (it also runs the client that starts and queries the workflows), sampled every 100 ms; ' +
-      `each size runs in a fresh process against a fresh dev server (${storeText()}), which runs on the same 2 cores. ` +
-      `Worker options: maxCachedWorkflows = N + 100 (every symbol stays cached; an evicted one would replay its history on each timer), ` +
-      `maxConcurrentWorkflowTaskExecutions = ${opts?.maxConcurrentWorkflowTaskExecutions}, ` +
-      `maxConcurrentActivityTaskExecutions = ${opts?.maxConcurrentActivityTaskExecutions}, the rest default (reuseV8Context, one workflow thread). ` +
-      'CPU is the worker process\'s and the dev server\'s over the whole run (start-up and ramp included), and per cycle run: ' +
-      'a figure that does not depend on what else the machine is doing, unlike lateness.',
-    '',
-    markdownTable(
-      ['workflows', 'cadence x cycles', 'start ramp', 'done', 'lateness, all cycles', 'lateness, cycles 2+', 'lateness, cycle 1', 'worker peak RSS', 'CPU used (whole run)', 'target (1000)'],
-      rows,
-    ),
-    ...(notes.length ? ['', ...notes] : []),
-  ].join('\n');
-}
-
 async function main(): Promise<void> {
-  const childAt = process.argv.indexOf('--child');
-  if (childAt >= 0) {
-    const result = await runSize(Number(process.argv[childAt + 1]));
-    console.log(RESULT_PREFIX + JSON.stringify(result));
-    return;
+  if (serverStore() === 'memory') {
+    throw new Error('BENCH_TEMPORAL_STORE=memory: the in-memory dev server runs inside the SDK of this process, and the worker processes cannot reach it; use file or cluster');
   }
-  console.log(`scale: ${SIZES.join(', ')} symbol workflows on one worker, ${CYCLES} cycles each`);
-  const results: SizeResult[] = [];
-  for (const size of SIZES) {
-    console.log(`- ${size} workflows, a cycle every ${intervalFor(size) / 1000} s ...`);
-    results.push(await runChild(size));
+  if (!(OFFSET_MS >= 0 && OFFSET_MS < INTERVAL_MS)) throw new Error(`BENCH_SCALE_OFFSET_MS (${OFFSET_MS}) must be at least 0 and below BENCH_SCALE_INTERVAL_MS (${INTERVAL_MS})`);
+  console.log(
+    `scale: ${SIZES.join(', ')} symbol workflows on ${WORKER_COUNTS.join(' and ')} worker process(es), ${CYCLES} cycles each, ` +
+      `a cycle every ${INTERVAL_MS / 1000} s at the candle close + an offset below ${OFFSET_MS / 1000} s${CHECK_ONLY ? ' (a check: nothing is written)' : ''}`,
+  );
+  // bundled once here: every worker process loads the same code
+  const dir = mkdtempSync(join(tmpdir(), 'de-bench-scale-'));
+  try {
+    const bundlePath = join(dir, 'workflows.js');
+    writeFileSync(bundlePath, (await workflowBundle()).code);
+    const results: CaseResult[] = [];
+    for (const workers of WORKER_COUNTS) {
+      for (const size of SIZES) {
+        console.log(`- ${size} workflows on ${workers} worker(s) ...`);
+        results.push(await runCase(size, workers, bundlePath));
+      }
+    }
+    const body = scaleReport(results);
+    if (CHECK_ONLY) console.log(`\n${body}\n\n(a check on a small input or another cadence: nothing written)`);
+    else publishSection('scale', body);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const body = report(results);
-  publishSection('scale', body);
 }
 
 runBench(main);

@@ -11,6 +11,8 @@ import { CcxtUserStream } from './exchange/userStream';
 import { ExchangeGateway } from './exchange/gateway';
 import { openTradeLog } from './journal/tradeLog';
 import { checkStrategistEndpoint, createStrategist } from './strategist/createStrategist';
+import { SpendLedger } from './strategist/spendLedger';
+import { PortfolioSpendBook } from './activities/llmSpendBook';
 import { journalTaskQueue, TASK_QUEUE } from './contract/ids';
 import { journalActivities } from './activities/journal';
 import { marketLimitsFrom } from './activities/marketGuard';
@@ -144,9 +146,12 @@ export function buildActivityDeps(config: TradingConfig, opts: ActivityDepsOptio
   if (config.exchange.mode === 'paper') ccxtOptions.credentials = paperCredentials(env);
   const realCredentials = credentialsFromEnv(env);
   const secrets = [realCredentials?.apiKey, realCredentials?.secret, env.OPENAI_API_KEY?.trim() || undefined];
+  // the LLM budget's ledger is the portfolio workflow's, one for all workers; the state file is this worker's copy
+  const warn = opts.warn ?? ((m: string) => console.warn(`WARNING: ${m}`));
+  const spendLedger = (stateFile: string) => new PortfolioSpendBook({ portfolio: portfolioInput(config), copy: new SpendLedger(stateFile), warn });
   return {
     gateway: new ExchangeGateway(sharedCcxt(ccxtOptions)),
-    strategist: createStrategist(config, env, opts.warn),
+    strategist: createStrategist(config, env, opts.warn, spendLedger),
     tradeLog: openTradeLog(config.trade_log, { secrets: secrets.filter((s): s is string => !!s) }),
     timeframes: config.timeframes,
     risk: config.risk,

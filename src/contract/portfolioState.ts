@@ -2,6 +2,7 @@ import type { TradeLogRow } from '../domain/tradeLogRow';
 import type { EquityBook, Halt, RiskFigures } from '../domain/envelope/killSwitch';
 import type { PortfolioLimits } from '../domain/envelope/limits';
 import type { Exposure, Grants, SlotRefusalCode } from '../domain/envelope/slots';
+import type { DaySpend } from '../domain/llmBudget';
 
 /**
  * The portfolio workflow's input and state: plain JSON, carried whole over continue-as-new and
@@ -41,6 +42,8 @@ export interface PortfolioState {
   journalSeq: number;
   runs: number;
   pendingRows?: TradeLogRow[];
+  /** the LLM's spend of the latest day any worker reported (the deployment's one budget ledger); absent: none yet */
+  llmSpend?: DaySpend;
 }
 
 /** what `cli risk` and the Web UI show */

@@ -1,5 +1,5 @@
 import { budgetSpent, costOf, type LlmBudget, type ModelPrice } from '../domain/llmBudget';
-import type { SpendLedger } from './spendLedger';
+import type { SpendBook } from './spendLedger';
 import type { DecisionUsage, Proposal, Strategist, StrategistRequest } from './strategist';
 
 export interface BudgetOptions {
@@ -7,7 +7,8 @@ export interface BudgetOptions {
   /** model -> price per million tokens */
   prices: Record<string, ModelPrice>;
   model: string;
-  ledger: SpendLedger;
+  /** where the day's spend is read and each answer recorded: the deployment's one ledger, or a file */
+  ledger: SpendBook;
   /** what decides once the budget is spent: the rules strategist, or nobody (DO_NOTHING) */
   fallback: Strategist | null;
   /** told once per UTC day when the budget runs out */
@@ -39,12 +40,13 @@ export class BudgetedStrategist implements Strategist {
 
   async propose(request: StrategistRequest): Promise<Proposal> {
     const now = (this.options.clock ?? Date.now)();
-    const spent = budgetSpent(this.options.ledger.today(now), this.options.budget);
+    // a ledger that cannot be read throws: the LLM is not called on a budget nobody can check
+    const spent = budgetSpent(await this.options.ledger.today(now), this.options.budget);
     if (spent) return this.#fallback(request, spent, now);
     const proposal = await this.llm.propose(request);
     if (!proposal.usage) return proposal;
     const cost = costOf(proposal.usage, this.options.prices[this.options.model]);
-    this.options.ledger.record(proposal.usage, cost, now);
+    await this.options.ledger.record(proposal.usage, cost, now);
     const usage: DecisionUsage = cost === null ? proposal.usage : { ...proposal.usage, cost };
     return { ...proposal, usage };
   }

@@ -2,7 +2,7 @@ import type { TradingConfig } from '../config/schema';
 import type { ModelPrice } from '../domain/llmBudget';
 import { BudgetedStrategist } from './budgetedStrategist';
 import { LlmStrategist } from './llmStrategist';
-import { SpendLedger } from './spendLedger';
+import { SpendLedger, type SpendBook } from './spendLedger';
 import { RulesStrategist } from './rulesStrategist';
 import type { Strategist } from './strategist';
 
@@ -12,11 +12,14 @@ export const NO_API_KEY_WARNING =
 /**
  * The configured strategist. kind llm without OPENAI_API_KEY falls back to the rules strategist
  * with a warning: the system keeps running on a known, deterministic strategy rather than not at all.
+ * `ledger` makes the budget's ledger from the configured state file (a worker: the portfolio's,
+ * shared by every worker); without it the file itself is the ledger (one process: tools).
  */
 export function createStrategist(
   config: Pick<TradingConfig, 'strategist' | 'llm_models'>,
   env: Record<string, string | undefined>,
   warn: (message: string) => void = (m) => console.warn(`WARNING: ${m}`),
+  ledger: (stateFile: string) => SpendBook = (stateFile) => new SpendLedger(stateFile),
 ): Strategist {
   const s = config.strategist;
   if (s.kind === 'rules') return new RulesStrategist();
@@ -44,7 +47,7 @@ export function createStrategist(
     budget: { dailyTokens: b.daily_tokens, dailyCost: b.daily_cost },
     prices,
     model: s.model,
-    ledger: new SpendLedger(b.state_file),
+    ledger: ledger(b.state_file),
     fallback: b.when_spent === 'rules' ? new RulesStrategist() : null,
     warn,
   });

@@ -20,6 +20,7 @@ import { describeView } from '../contract/portfolioDescribe';
 import { RELEASED_LIMIT, type HaltNotice, type PortfolioInput, type PortfolioState, type PortfolioView } from '../contract/portfolioState';
 import { PortfolioStatusKey } from '../contract/searchAttributes';
 import { TradeLogOutbox } from './tradeLogOutbox';
+import { keepLlmSpend } from './llmSpendLedger';
 import { equitySummary, equityTimerSummary, firstReadingWaitSummary, holdingsSummary } from './summaries';
 
 const DEFAULT_RECONCILE_EVERY = 5;
@@ -32,7 +33,8 @@ const FIRST_READING_WAIT_MS = 30_000;
  * exposure, per-symbol caps) atomically through Updates, reads the account's equity on a durable
  * timer and HALTS the portfolio on a breach of the daily loss limit or the maximum drawdown. It
  * reconciles its grants with what the traders really hold, at start and periodically, so a slot
- * is never leaked and no trade runs without one.
+ * is never leaked and no trade runs without one. It also keeps the deployment's one LLM spend
+ * ledger (llmSpendLedger.ts).
  */
 export async function portfolio(input: PortfolioInput): Promise<PortfolioState> {
   const state: PortfolioState = input.state ?? {
@@ -115,6 +117,7 @@ export async function portfolio(input: PortfolioInput): Promise<PortfolioState> 
     },
   );
   setHandler(portfolioQuery, () => view());
+  keepLlmSpend(state);
   publish();
 
   let readings = 0;
