@@ -1,8 +1,8 @@
 import type { PlanTradeCommand } from '../domain/commands';
 import { afterTradeEnded, countEntry, EMPTY_SYMBOL_BOOK, entryExpired, entryRefusal, type SymbolBook } from '../domain/envelope/entryRules';
+import { flattenResultRow, haltSteps, type HaltNotice, type HaltRow } from '../domain/envelope/haltReaction';
 import { assessHalt, markEquity, type EquityBook, type Halt } from '../domain/envelope/killSwitch';
 import type { OmsResult } from '../domain/omsResult';
-import type { HaltNotice } from '../contract/portfolioState';
 import type { PortfolioLimits, SymbolEntryRules } from '../domain/envelope/limits';
 import { markToMarket, plannedEntryNotional } from '../domain/envelope/notional';
 import { decideSlot, type Grants, type SlotDecision, type SlotRequest } from '../domain/envelope/slots';
@@ -145,40 +145,23 @@ export class SymbolEnvelope {
     }
   }
 
-  /** the portfolio HALTED: no PENDING entry stays; an ACTIVE position keeps its protection, or is flattened when asked (TraderEnvelope.handleHalts) */
+  /** the portfolio HALTED: the live trader's reaction (src/domain/envelope/haltReaction.ts), flatten_on_halt being always available here */
   async onHalt(halt: HaltNotice): Promise<void> {
-    const trade = this.ports.trade();
-    if (trade?.status === 'PENDING') {
-      this.ports.journal('CONTROL', `portfolio HALTED (${halt.kind}): cancelling the PENDING entry; ${halt.reason}`, trade, 'PORTFOLIO_HALTED');
-      await this.ports.cancelPending(trade, `portfolio HALTED (${halt.kind})`);
-      // an entry that filled (in part) before the cancel landed is a position: flattened too when asked
-      if (halt.flatten && this.ports.trade()?.status === 'ACTIVE') await this.#flatten(halt);
-    } else if (trade?.status === 'ACTIVE' && halt.flatten) {
-      await this.#flatten(halt);
-    } else if (trade?.status === 'ACTIVE') {
-      this.ports.journal('CONTROL', `portfolio HALTED (${halt.kind}): the ACTIVE position keeps its stop ${trade.stopLossPrice} and targets ${trade.takeProfitPrices.join('/')}; ${halt.reason}`, trade, 'PORTFOLIO_HALTED');
-    } else {
-      this.ports.journal('CONTROL', `portfolio HALTED (${halt.kind}): no open trade; ${halt.reason}`, undefined, 'PORTFOLIO_HALTED');
+    for (const step of haltSteps(() => this.ports.trade(), halt, { mayFlatten: () => true })) {
+      if ('row' in step) this.#journal(step.row);
+      if (step.step === 'CANCEL_ENTRY' || (step.step === 'FLATTEN' && step.cancelRemainder)) await this.ports.cancelPending(step.trade, step.reason);
+      if (step.step === 'CLOSE_AT_MARKET') {
+        // the OMS's flattenPosition: protection cancelled, the held quantity sold at market under one
+        // deterministic client id, protection restored if the exchange refuses
+        const result = await this.ports.flattenPosition(step.trade, step.reason);
+        this.#journal(flattenResultRow(result, step.trade));
+        await this.ports.adopt(result);
+      }
     }
   }
 
-  /**
-   * flatten_on_halt as TraderEnvelope's #flatten: a working remainder of the entry cancelled
-   * first, then the OMS's flattenPosition (protection cancelled, the held quantity sold at market
-   * under one deterministic client id, protection restored if the exchange refuses), its result
-   * journaled and taken through the trader core.
-   */
-  async #flatten(halt: HaltNotice): Promise<void> {
-    const reason = `portfolio HALTED (${halt.kind}): ${halt.reason}`;
-    const trade = this.ports.trade()!;
-    this.ports.journal('CONTROL', `${reason}; flatten_on_halt: closing the ACTIVE position at market`, trade, 'FLATTEN_ON_HALT');
-    if (trade.orders.some((o) => o.role === 'ENTRY' && o.status === 'OPEN')) await this.ports.cancelPending(trade, reason);
-    const active = this.ports.trade();
-    if (active?.status !== 'ACTIVE') return;
-    const result = await this.ports.flattenPosition(active, reason);
-    const detail = result.outcome === 'REJECTED' ? `REFUSED: ${result.rejection?.reason ?? 'by the exchange'}; the position keeps its protection` : result.outcome;
-    this.ports.journal(result.outcome === 'REJECTED' ? 'REJECTION' : 'ORDER', `flatten on halt ${detail}`, result.trade ?? active, 'FLATTEN_ON_HALT');
-    await this.ports.adopt(result);
+  #journal(row: HaltRow): void {
+    this.ports.journal(row.kind, row.detail, row.trade, row.action);
   }
 
   #release(tradeId: string, reason: string): void {

@@ -59,12 +59,8 @@ export interface ReleaseRequest {
   reason: string;
 }
 
-export interface HaltNotice {
-  kind: Halt['kind'];
-  reason: string;
-  /** close ACTIVE positions at market too */
-  flatten: boolean;
-}
+/** the portfolioHalt signal's payload: defined with the reaction to it, in the domain */
+export type { HaltNotice } from '../domain/envelope/haltReaction';
 
 export const RELEASED_LIMIT = 500;
 

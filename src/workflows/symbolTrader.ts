@@ -7,17 +7,17 @@ import { market, orders, protection, reconciliation, strategist } from './activi
 import { CycleClock } from './cycleClock';
 import { failedDecision, orderColumns, recordDecision, setOutcome, type CycleDecision } from './decisions';
 import { describeOmsResult, describeTrade, failureMessage } from './describe';
-import { emptyInbox, readEvents } from './inbox';
+import { emptyInbox } from './inbox';
 import { sameTradeState } from './omsResults';
 import { SeenEvents } from './seenEvents';
-import { cancelOrderSignal, orderEventSignal, reconcileNowSignal, stateQuery, stopSignal } from '../contract/signals';
+import { stateQuery } from '../contract/signals';
 import type { SymbolTraderInput, SymbolTraderState } from '../contract/traderState';
-import { portfolioHaltSignal } from '../contract/portfolioApi';
 import { stopCancelText, TraderControls } from './controls';
 import { checkInput, startingState } from './traderStart';
 import { TradeKeeper, type TradeResult } from './tradeKeeper';
 import { TradeLogOutbox } from './tradeLogOutbox';
 import { TraderEnvelope } from './traderEnvelope';
+import { TraderWake } from './traderWake';
 import { TradeVisibility } from './tradeVisibility';
 import * as summary from './summaries';
 import { ReconcileSchedule } from './reconcileSchedule';
@@ -36,7 +36,6 @@ export const CATCH_UP_WHEN_LATE_MS = 10_000;
 const CONTROL_UPDATES = 'cancel-stop-updates';
 /** patch: protection placed by an ENSURE_PROTECTION step writes ORDER rows of its own */
 const PROTECTION_ORDER_ROWS = 'protection-order-rows';
-
 
 /**
  * One symbol, forever: reconcile with the exchange, then every cycle ask the strategist for one
@@ -71,20 +70,10 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
 
   // Signal handlers only take note; the main loop acts, so activities never run concurrently on one trade.
   const inbox = emptyInbox();
-  setHandler(orderEventSignal, (payload) => {
-    inbox.events.push(...readEvents(payload));
-  });
-  setHandler(cancelOrderSignal, (request) => {
-    inbox.cancels.push({ reason: request?.reason?.trim() || 'manual cancel' });
-  });
-  setHandler(stopSignal, (request) => {
-    state.stopRequested = true;
-    inbox.cancelPending ||= request?.cancelPending === true;
-  });
-  setHandler(portfolioHaltSignal, (notice) => envelope.noteHalt(notice));
-  setHandler(reconcileNowSignal, (request) => schedule.request(request));
-  setHandler(stateQuery, () => currentState());
   const controls = new TraderControls(state, inbox);
+  const wake = new TraderWake(state, inbox, { envelope, schedule, visibility, controls, journal, attempt, adopt, cancelEntry, applyEvents });
+  wake.listen();
+  setHandler(stateQuery, () => currentState());
   const updates = patched(CONTROL_UPDATES);
   if (updates) controls.register();
 
@@ -99,37 +88,29 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   let cyclesThisRun = 0;
   const maxCycles = input.maxCyclesPerRun ?? DEFAULT_MAX_CYCLES_PER_RUN;
   for (;;) {
-    state.phase = 'WAITING';
-    // the next cycle, or sooner an envelope deadline (a PENDING entry expiring) that is not a cycle
-    const envelopeWake = envelope.wakeAt(state.nextCycleAt);
-    const wakeAt = schedule.wakeAt(envelopeWake, isOpen(state.trade));
-    const wait = wakeAt - Date.now();
-    visibility.showDetails();
-    const timer = { summary: summary.cycleTimerSummary(state.nextCycleAt, envelopeWake, state.lastDecision, state.trade) };
-    const timedOut = wait <= 0 || !(await condition(() => hasWork(), wait, timer));
-    const due = Date.now() >= state.nextCycleAt || (timedOut && wakeAt === state.nextCycleAt);
-    await handleInbox();
+    const due = await wake.sleep();
+    await wake.handleInbox();
     await tradeLog.flush();
     if (state.stopRequested) break;
     const reconcileWhy = schedule.due(Date.now(), isOpen(state.trade));
     if (reconcileWhy) {
       // continuous reconciliation: the exchange is compared with the trade between cycles too
       await reconcile(reconcileWhy);
-      await handleInbox();
+      await wake.handleInbox();
       await tradeLog.flush();
     }
     if (due) {
       await runCycle();
       cyclesThisRun++;
-      await handleInbox();
+      await wake.handleInbox();
       await tradeLog.flush();
       if (state.stopRequested) break;
     }
     if (cyclesThisRun >= maxCycles || workflowInfo().continueAsNewSuggested) {
-      await handleInbox();
+      await wake.handleInbox();
       await tradeLog.flush();
       // an Update still answering its caller is not carried over: the next time round
-      if (!hasWork() && (!updates || allHandlersFinished())) {
+      if (!wake.hasWork() && (!updates || allHandlersFinished())) {
         return continueAsNew<typeof symbolTrader>({ ...input, state: currentState() });
       }
     }
@@ -138,7 +119,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
   // ---- stop: finish cleanly; an ACTIVE position keeps its stop and targets on the exchange
   state.phase = 'STOPPING';
   visibility.showDetails();
-  await handleInbox();
+  await wake.handleInbox();
   const trade = state.trade;
   let stopped: string;
   if (trade?.status === 'PENDING' && inbox.cancelPending) {
@@ -214,7 +195,7 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     let snapshot;
     try {
       const marketData = { summary: summary.marketDataSummary(state.symbol, state.lastPrice) };
-      snapshot = await whileHandlingEvents(market.fetchMarketData.executeWithOptions(marketData, [{ symbol: state.symbol }]));
+      snapshot = await wake.whileHandlingEvents(market.fetchMarketData.executeWithOptions(marketData, [{ symbol: state.symbol }]));
     } catch (err) {
       recordDecision(state, tradeLog, sequence, failedDecision('MARKET_DATA_FAILED', `market data unavailable: ${failureMessage(err)}`), 'NOT_EXECUTED');
       return;
@@ -222,17 +203,17 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     state.lastPrice = { price: snapshot.last, at: snapshot.at, timeframes: snapshot.timeframes.map((t) => t.timeframe) };
     tradeLog.observe(snapshot.at);
     visibility.showDetails();
-    await handleEvents();
+    await wake.handleEvents();
 
     const seenByStrategist = openTrade();
     let decision: CycleDecision;
     try {
       const asked = { summary: summary.strategistSummary(state.symbol, snapshot.last, openTrade()) };
-      decision = await whileHandlingEvents(strategist.askStrategist.executeWithOptions(asked, [{ symbol: state.symbol, sequence, trade: openTrade(), market: snapshot }]));
+      decision = await wake.whileHandlingEvents(strategist.askStrategist.executeWithOptions(asked, [{ symbol: state.symbol, sequence, trade: openTrade(), market: snapshot }]));
     } catch (err) {
       decision = failedDecision('STRATEGIST_FAILED', `the strategist failed: ${failureMessage(err)}`);
     }
-    await handleEvents();
+    await wake.handleEvents();
 
     const command = decision.command;
     if (command.action === 'DO_NOTHING') {
@@ -319,63 +300,6 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     return isOpen(state.trade) ? state.trade : null;
   }
 
-  /** order events and manual cancels that arrived, in arrival order of kind */
-  async function handleInbox(): Promise<void> {
-    while (inbox.events.length > 0 || inbox.cancels.length > 0 || envelope.hasWork()) {
-      await handleEvents();
-      const cancel = inbox.cancels.shift();
-      if (cancel) {
-        const before = state.trade;
-        const errorBefore = state.lastError;
-        await cancelByHand(cancel.reason ?? 'manual cancel');
-        controls.cancelHandled(cancel.ticket, before, state.trade, state.lastError !== errorBefore ? state.lastError : null);
-      }
-      await envelope.handleHalts();
-    }
-    await envelope.expireEntry();
-    await visibility.watchCurrentTrade();
-    await envelope.settle();
-  }
-
-  /**
-   * Order events are handled while a read-only step (market data, the strategist) is in flight: a
-   * fill during a slow LLM call is protected at once, not after the call. The OMS steps never run
-   * concurrently with this, so the trade has one writer at a time.
-   */
-  async function whileHandlingEvents<T>(step: Promise<T>): Promise<T> {
-    let done = false;
-    step.then(
-      () => (done = true),
-      () => (done = true),
-    );
-    for (;;) {
-      await condition(() => done || inbox.events.length > 0);
-      if (inbox.events.length === 0) return step;
-      await handleEvents();
-    }
-  }
-
-  async function handleEvents(): Promise<void> {
-    while (inbox.events.length > 0) {
-      const events = inbox.events.splice(0, inbox.events.length);
-      await applyEvents(events);
-    }
-  }
-
-  async function cancelByHand(reason: string): Promise<void> {
-    const trade = state.trade;
-    if (trade?.status !== 'PENDING') {
-      const why = trade?.status === 'ACTIVE'
-        ? `trade ${trade.id} is ACTIVE: a filled position is not cancelled, it keeps its stop and targets`
-        : 'there is no PENDING entry';
-      journal('CONTROL', `cancelOrder (${reason}) ignored: ${why}`, trade ?? undefined);
-      return;
-    }
-    journal('CONTROL', `cancelOrder: ${reason}`, trade, 'CANCEL_ORDER');
-    const result = await attempt(`cancelOrder (${reason})`, () => cancelEntry(trade, reason));
-    if (result) await adopt(result);
-  }
-
   function cancelEntry(trade: Trade, reason: string): Promise<OmsResult> {
     return orders.cancelPendingOrder.executeWithOptions({ summary: summary.cancelEntrySummary(trade, reason) }, [{ trade, reason }]);
   }
@@ -392,10 +316,6 @@ export async function symbolTrader(input: SymbolTraderInput): Promise<SymbolTrad
     state.trade = trade;
     visibility.publishSearchAttributes();
     visibility.showDetails();
-  }
-
-  function hasWork(): boolean {
-    return inbox.events.length > 0 || inbox.cancels.length > 0 || state.stopRequested || envelope.hasWork() || schedule.requested();
   }
 
   /** the state as the query shows it, the next run takes it over and the workflow returns it */

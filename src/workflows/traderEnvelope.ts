@@ -3,12 +3,12 @@ import type { OmsResult } from '../domain/omsResult';
 import type { TradeLogKind } from '../domain/tradeLogRow';
 import type { PlanTradeCommand } from '../domain/commands';
 import { afterTradeEnded, countEntry, EMPTY_SYMBOL_BOOK, entryExpired, entryRefusal } from '../domain/envelope/entryRules';
+import { flattenResultRow, haltSteps, type HaltNotice, type HaltRow, type HaltStep } from '../domain/envelope/haltReaction';
 import { tradeIdFor } from '../domain/newTrade';
 import { isOpen, type Trade } from '../domain/trade';
 import { orders } from './activities';
 import { failureMessage } from './describe';
 import { slots } from './envelopeActivities';
-import type { HaltNotice } from '../contract/portfolioState';
 import type { SymbolTraderState, TraderEnvelopeInput, TraderEnvelopeState } from '../contract/traderState';
 import { cancelEntrySummary, releaseSlotSummary, requestSlotSummary } from './summaries';
 
@@ -118,48 +118,51 @@ export class TraderEnvelope {
     await this.#flushReleases();
   }
 
-  /** the portfolio HALTED: no PENDING entry stays; an ACTIVE position keeps its protection, or is flattened when asked */
+  /** the portfolio HALTED: no PENDING entry stays; an ACTIVE position keeps its protection, or is flattened when asked (src/domain/envelope/haltReaction.ts) */
   async handleHalts(): Promise<void> {
     for (let notice = this.#halts.shift(); notice; notice = this.#halts.shift()) {
       if (this.state.envelope) this.state.envelope.halt = notice;
-      const trade = this.state.trade;
-      if (trade?.status === 'PENDING') {
-        this.ops.journal('CONTROL', `portfolio HALTED (${notice.kind}): cancelling the PENDING entry; ${notice.reason}`, trade, 'PORTFOLIO_HALTED');
-        const result = await this.ops.attempt('cancelling the PENDING entry on a halt', () => cancelEntry(trade, `portfolio HALTED (${notice!.kind})`));
-        if (result) await this.ops.adopt(result);
-        // an entry that filled (in part) before the cancel landed is a position: flattened too when asked
-        if (notice.flatten && this.state.trade?.status === 'ACTIVE' && patched(FLATTEN_ON_HALT_PATCH)) await this.#flatten(notice);
-      } else if (trade?.status === 'ACTIVE' && notice.flatten && patched(FLATTEN_ON_HALT_PATCH)) {
-        await this.#flatten(notice);
-      } else if (trade?.status === 'ACTIVE') {
-        this.ops.journal('CONTROL', `portfolio HALTED (${notice.kind}): the ACTIVE position keeps its stop ${trade.stopLossPrice} and targets ${trade.takeProfitPrices.join('/')}; ${notice.reason}`, trade, 'PORTFOLIO_HALTED');
-      } else {
-        this.ops.journal('CONTROL', `portfolio HALTED (${notice.kind}): no open trade; ${notice.reason}`, undefined, 'PORTFOLIO_HALTED');
+      // the flatten-on-halt marker is recorded only where a flatten would start, as it always was
+      const options = { mayFlatten: () => patched(FLATTEN_ON_HALT_PATCH) };
+      for (const step of haltSteps(() => this.state.trade, notice, options)) {
+        if ('row' in step) this.#journal(step.row);
+        await this.#carryOut(step);
       }
     }
   }
 
   /**
-   * flatten_on_halt: a working remainder of the entry is cancelled first (no new fill behind the
-   * close), then the OMS cancels the protection and closes the held quantity at market with one
-   * deterministic client id (src/oms/flattenPosition.ts says why in that order). Every order it
-   * touched becomes an ORDER row; the market fill closes the trade with the halt as its reason.
+   * One step's OMS call. flatten_on_halt: a working remainder of the entry is cancelled first (no
+   * new fill behind the close), then the OMS cancels the protection and closes the held quantity at
+   * market with one deterministic client id (src/oms/flattenPosition.ts says why in that order).
+   * Every order it touched becomes an ORDER row; the market fill closes the trade with the halt as
+   * its reason.
    */
-  async #flatten(notice: HaltNotice): Promise<void> {
-    const reason = `portfolio HALTED (${notice.kind}): ${notice.reason}`;
-    const trade = this.state.trade!;
-    this.ops.journal('CONTROL', `${reason}; flatten_on_halt: closing the ACTIVE position at market`, trade, 'FLATTEN_ON_HALT');
-    if (trade.orders.some((o) => o.role === 'ENTRY' && o.status === 'OPEN')) {
-      const cancelled = await this.ops.attempt('cancelling the entry remainder before flattening', () => orders.cancelPendingOrder({ trade, reason }));
-      if (cancelled) await this.ops.adopt(cancelled);
+  async #carryOut(step: HaltStep): Promise<void> {
+    let result: OmsResult | undefined;
+    switch (step.step) {
+      case 'CANCEL_ENTRY': {
+        const { trade, reason } = step;
+        result = await this.ops.attempt('cancelling the PENDING entry on a halt', () => cancelEntry(trade, reason));
+        break;
+      }
+      case 'FLATTEN': {
+        const { trade, reason } = step;
+        if (step.cancelRemainder) result = await this.ops.attempt('cancelling the entry remainder before flattening', () => orders.cancelPendingOrder({ trade, reason }));
+        break;
+      }
+      case 'CLOSE_AT_MARKET': {
+        const { trade, reason } = step;
+        result = await this.ops.attempt('flattening the position on a halt', () => orders.flattenPosition({ trade, reason }));
+        if (result) this.#journal(flattenResultRow(result, trade));
+        break;
+      }
     }
-    const active = this.state.trade;
-    if (active?.status !== 'ACTIVE') return;
-    const result = await this.ops.attempt('flattening the position on a halt', () => orders.flattenPosition({ trade: active, reason }));
-    if (!result) return;
-    const detail = result.outcome === 'REJECTED' ? `REFUSED: ${result.rejection?.reason ?? 'by the exchange'}; the position keeps its protection` : result.outcome;
-    this.ops.journal(result.outcome === 'REJECTED' ? 'REJECTION' : 'ORDER', `flatten on halt ${detail}`, result.trade ?? active, 'FLATTEN_ON_HALT');
-    await this.ops.adopt(result);
+    if (result) await this.ops.adopt(result);
+  }
+
+  #journal(row: HaltRow): void {
+    this.ops.journal(row.kind, row.detail, row.trade, row.action);
   }
 
   #release(tradeId: string, reason: string): void {

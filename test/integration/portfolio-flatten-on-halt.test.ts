@@ -27,6 +27,7 @@ import { buildActivityDeps } from '../../src/worker';
 import { FakeLlmServer, structured } from '../support/fakeLlmServer';
 import { eventually } from '../support/portfolioHarness';
 import { devServerIn, workflowBundle } from '../support/temporalEnv';
+import { recordHistory } from '../support/temporalHistories';
 
 /**
  * flatten_on_halt on the Temporal CLI dev server with the real workflows and the real worker
@@ -168,6 +169,8 @@ test('flatten_on_halt: on a daily-loss HALT the ACTIVE position is closed at mar
   assert.ok(orderRows.some((d) => d.includes(`cancelled protection ${otocoListClientId(tradeId)} to flatten`)), `the cancelled OCO is journaled: ${orderRows.join(' | ')}`);
   assert.ok(orderRows.some((d) => d.includes(`market SELL`) && d.includes(flattenClientId(tradeId))), 'the market order is journaled');
   await eventually('the slot back', view, (v) => !(tradeId in v.grants), 30_000);
+  // the flatten's commands, replayed by replay-histories.test.ts (RECORD_HISTORIES=1 re-records it)
+  await recordHistory(client.workflow.getHandle('trader-BTCUSDT'), 'trader-flatten-on-halt');
 
   // a retry of the flatten step (as after a crash once the market order went out): adopted, not sold again
   // (the activity's own OMS step, outside a worker: the heartbeat shell needs an activity context)
