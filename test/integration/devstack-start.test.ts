@@ -157,6 +157,12 @@ describe('npm start (src/devstack/start.ts) as a user runs it', () => {
     await first.waitFor(/WARNING: strategist.kind is llm but OPENAI_API_KEY is not set/, 10_000);
     assert.match(out, /BTCUSDT +started \(workflow trader-BTCUSDT\)/);
     assert.match(out, /ETHUSDT +started \(workflow trader-ETHUSDT\)/);
+    // the steps before the first decision, each with what it may take and what it took: plain lines into a pipe
+    for (const step of ['Temporal server', 'paper exchange', 'worker', 'workflows']) {
+      assert.match(out, new RegExp(`^\\[\\d/4\\] ${step} \\(.+\\) \\.\\.\\.$`, 'm'), `${step}: a line when it starts`);
+      assert.match(out, new RegExp(`^\\[\\d/4\\] ${step}: done in (\\d+ min )?[\\d.]+ s`, 'm'), `${step}: a line when it ends`);
+    }
+    assert.doesNotMatch(first.output(), /[\r\x1b]/, 'no carriage-return bars or escape sequences in a pipe');
 
     const connection = await Connection.connect({ address });
     try {
