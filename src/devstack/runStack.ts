@@ -20,13 +20,15 @@ import { claimStack } from './stackLock';
 import { refuseUnsafeMode, strategistSummary } from './startChecks';
 import type { StartOptions } from './startOptions';
 import { DEFAULT_TEMPORAL_ADDRESS, ensureTemporalCli, ensureTemporalServer, findTemporalCli, tryConnect, type TemporalServerHandle } from './temporalServer';
+import { decisionLines, everyText, SHOWN_SYMBOLS, traderSchedules } from './firstDecision';
 import { StartSteps } from './startProgress';
 
 /**
  * The stack `npm start` runs, in order: Temporal (an existing server or the supervised dev server
  * with its Web UI), the paper exchange, the worker, one workflow per configured symbol; then the
- * summary. Each of them is a step with its progress lines (startProgress.ts). Shutdown runs the
- * other way round: worker, simulator, then the server.
+ * summary. Each of them is a step with its progress lines (startProgress.ts); after the `ready:`
+ * line, when each symbol's first decision comes (firstDecision.ts). Shutdown runs the other way
+ * round: worker, simulator, then the server.
  */
 
 export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -174,6 +176,7 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
 
     const client = new Client({ connection: server.connection, namespace: server.namespace });
     const lines: string[] = [];
+    let traders: Awaited<ReturnType<typeof startTraders>>['traders'] = [];
     if (opts.symbols && !stopping) {
       const all = await steps.run(
         'workflows',
@@ -181,7 +184,8 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
         () => startTraders(client, config, config.symbols),
         (r) => `${r.traders.filter((t) => t.outcome === 'started').length} started, ${r.traders.filter((t) => t.outcome !== 'started').length} already running`,
       );
-      for (const t of all.traders) lines.push(`  ${t.symbol.padEnd(10)} ${t.outcome} (workflow ${t.workflowId})`);
+      traders = all.traders;
+      for (const t of traders) lines.push(`  ${t.symbol.padEnd(10)} ${t.outcome} (workflow ${t.workflowId})`);
       lines.push(`  order monitor: ${all.monitor}`);
     }
     if (sim && feed) playPaperFeed(sim, feed, opts);
@@ -202,19 +206,16 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
     // one line, once every symbol's workflow is running: what a newcomer opens next
     const uiUrl = server.uiUrl ?? 'the Temporal Web UI';
     console.log(`ready: ${lines.length > 0 ? 'all symbols are running; ' : ''}open ${uiUrl} or run: ${cli} status`);
+    if (traders.length > 0 && !stopping) {
+      const schedules = await traderSchedules(client, server.connection, traders.slice(0, SHOWN_SYMBOLS), () => !stopping);
+      for (const line of decisionLines(schedules, config, Date.now(), { demo: opts.demo === true, cli, symbols: traders.length })) console.log(line);
+    }
     await running;
     console.log('worker stopped');
     if (fatal) throw fatal;
   } finally {
     await cleanup();
   }
-}
-
-/** "every 20 s", "every 15 min", "every 4 h" */
-function everyText(ms: number): string {
-  if (ms < 120_000) return `${Number((ms / 1000).toFixed(1))} s`;
-  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Number((ms / 3_600_000).toFixed(1))} h`;
 }
 
 /** Until the server at `address` answers again (a server we did not start: nobody tells us). */

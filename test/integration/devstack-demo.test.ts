@@ -76,6 +76,8 @@ describe('npm start -- --demo', () => {
     }
     assert.match(out, /^\[2\/4\] paper exchange \(reads the candle files into memory: a few seconds\) \.\.\.$/m);
     assert.doesNotMatch(out, /[\r\x1b]/, 'no carriage-return bars or escape sequences in a pipe');
+    // when the first decision comes: on the demo's 7.5 s grid, within seconds
+    await demo.waitFor(/^ {2}first decision: BTCUSDT at \d\d:\d\d:\d\d UTC \((in [\d.]+ s\), aligned to the 7\.5 s cycle grid|due now|under way)/m, 15_000);
 
     const logFile = join(demoDir, 'trade_log.csv');
     const closed = (rows: TradeLogRecord[]) => rows.find((r) => r.kind === 'TRANSITION' && r.action === 'ACTIVE->CLOSED');
