@@ -19,12 +19,16 @@ import { selectPriceFeed, probeBinancePublic, type SelectedFeed } from './priceF
 import { claimStack } from './stackLock';
 import { refuseUnsafeMode, strategistSummary } from './startChecks';
 import type { StartOptions } from './startOptions';
-import { DEFAULT_TEMPORAL_ADDRESS, ensureTemporalServer, tryConnect, type TemporalServerHandle } from './temporalServer';
+import { DEFAULT_TEMPORAL_ADDRESS, ensureTemporalCli, ensureTemporalServer, findTemporalCli, tryConnect, type TemporalServerHandle } from './temporalServer';
+import { decisionLines, everyText, SHOWN_SYMBOLS, traderSchedules } from './firstDecision';
+import { StartSteps } from './startProgress';
 
 /**
  * The stack `npm start` runs, in order: Temporal (an existing server or the supervised dev server
  * with its Web UI), the paper exchange, the worker, one workflow per configured symbol; then the
- * summary. Shutdown runs the other way round: worker, simulator, then the server.
+ * summary. Each of them is a step with its progress lines (startProgress.ts); after the `ready:`
+ * line, when each symbol's first decision comes (firstDecision.ts). Shutdown runs the other way
+ * round: worker, simulator, then the server.
  */
 
 export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -78,23 +82,33 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
     const release = claimStack(dataDir(env), { address, namespace, dbFile });
     cleanups.push(async () => release());
     await settleLeftoverServer(dbFile);
+    const paper = config.exchange.mode === 'paper';
+    const steps = new StartSteps(2 + (paper ? 1 : 0) + (opts.symbols ? 1 : 0));
+    // before the steps: a first start installs the Temporal CLI with progress lines of its own
+    if (!findTemporalCli(env) && !(await tryConnect(address, 1_000))) ensureTemporalCli();
     let supervised: SupervisedServer | undefined;
-    const server: TemporalServerHandle = await ensureTemporalServer({
-      address,
-      namespace,
-      uiPort: opts.uiPort,
-      dbFile,
-      logFile: resolve(dataDir(env), 'temporal-server.log'),
-      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      installCli: true,
-      startServer: async (devOpts) => {
-        supervised = await superviseDevServer(devOpts, {
-          onDown: () => outage.begin(),
-          onBack: () => outage.end(),
-        });
-        return supervised;
-      },
-    });
+    const server: TemporalServerHandle = await steps.run(
+      'Temporal server',
+      'the one at the address, else the dev server with its Web UI: a few seconds',
+      () =>
+        ensureTemporalServer({
+          address,
+          namespace,
+          uiPort: opts.uiPort,
+          dbFile,
+          logFile: resolve(dataDir(env), 'temporal-server.log'),
+          searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+          installCli: true,
+          startServer: async (devOpts) => {
+            supervised = await superviseDevServer(devOpts, {
+              onDown: () => outage.begin(),
+              onBack: () => outage.end(),
+            });
+            return supervised;
+          },
+        }),
+      (s) => (s.startedHere ? `dev server at ${s.address}` : `using the one at ${s.address}`),
+    );
     void supervised?.gaveUp.then((err) => {
       if (stopping) return;
       fatal = err;
@@ -112,28 +126,43 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
 
     let sim: SimulatorHandle | undefined;
     let feed: SelectedFeed | undefined;
-    if (config.exchange.mode === 'paper') {
-      feed = await selectPriceFeed({
-        symbols: config.symbols,
-        choice: opts.feed,
-        candlesDir: candlesDirFrom(opts, config, env),
-        ...(opts.replayFrom !== undefined ? { replayFrom: opts.replayFrom } : {}),
-        probeLive: (url) => probeBinancePublic(url),
-      });
-      for (const w of feed.warnings) console.warn(`WARNING: ${w}`);
-      sim = await startPaperExchange(config, feed, opts, env);
-      cleanups.push(() => sim!.close());
+    if (paper) {
+      const hint = opts.feed === 'candles' ? 'reads the candle files into memory: a few seconds' : 'asks for live prices (3 s at most without internet), else reads the candle files: a few seconds';
+      const opened = await steps.run(
+        'paper exchange',
+        hint,
+        async () => {
+          const selected = await selectPriceFeed({
+            symbols: config.symbols,
+            choice: opts.feed,
+            candlesDir: candlesDirFrom(opts, config, env),
+            ...(opts.replayFrom !== undefined ? { replayFrom: opts.replayFrom } : {}),
+            probeLive: (url) => probeBinancePublic(url),
+          });
+          for (const w of selected.warnings) console.warn(`WARNING: ${w}`);
+          return { feed: selected, sim: await startPaperExchange(config, selected, opts, env) };
+        },
+        (o) => `${o.feed.spec.kind === 'candles' ? 'candles read' : `${o.feed.spec.kind} prices`}, simulator at ${o.sim.url}`,
+      );
+      feed = opened.feed;
+      sim = opened.sim;
+      cleanups.push(() => opened.sim.close());
     }
     if (stopping) return;
 
     const strategist = strategistSummary(config, env);
     const connection = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => connection.close());
-    const activityDeps = buildActivityDeps(config, { simulatorUrl: sim?.url, env, warn: () => undefined });
-    // the LLM endpoint, checked once now: a trader hears at start that it cannot be reached
-    const llmProblem = await checkStrategistEndpoint(activityDeps.strategist);
-    if (llmProblem) console.warn(`WARNING: ${llmProblem}`);
-    worker = await createWorker({ connection, namespace: server.namespace, activityDeps });
+    const bundling = env.DE_WORKFLOW_BUNDLE
+      ? `the prebuilt workflow bundle ${env.DE_WORKFLOW_BUNDLE}: a few seconds`
+      : 'bundles the workflow code with webpack: 10-60 s, at every start (not cached; DE_WORKFLOW_BUNDLE names a prebuilt one)';
+    worker = await steps.run('worker', bundling, async () => {
+      const activityDeps = buildActivityDeps(config, { simulatorUrl: sim?.url, env, warn: () => undefined });
+      // the LLM endpoint, checked once now: a trader hears at start that it cannot be reached
+      const llmProblem = await checkStrategistEndpoint(activityDeps.strategist);
+      if (llmProblem) console.warn(`WARNING: ${llmProblem}`);
+      return createWorker({ connection, namespace: server.namespace, activityDeps });
+    });
     cleanups.push(() => closeSharedCcxt());
     const started = worker;
     const running = started.run();
@@ -147,10 +176,17 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
 
     const client = new Client({ connection: server.connection, namespace: server.namespace });
     const lines: string[] = [];
+    let traders: Awaited<ReturnType<typeof startTraders>>['traders'] = [];
     if (opts.symbols && !stopping) {
-      const { traders, monitor } = await startTraders(client, config, config.symbols);
+      const all = await steps.run(
+        'workflows',
+        'the order monitor, the portfolio and a trader per symbol: a second or two',
+        () => startTraders(client, config, config.symbols),
+        (r) => `${r.traders.filter((t) => t.outcome === 'started').length} started, ${r.traders.filter((t) => t.outcome !== 'started').length} already running`,
+      );
+      traders = all.traders;
       for (const t of traders) lines.push(`  ${t.symbol.padEnd(10)} ${t.outcome} (workflow ${t.workflowId})`);
-      lines.push(`  order monitor: ${monitor}`);
+      lines.push(`  order monitor: ${all.monitor}`);
     }
     if (sim && feed) playPaperFeed(sim, feed, opts);
 
@@ -170,19 +206,16 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
     // one line, once every symbol's workflow is running: what a newcomer opens next
     const uiUrl = server.uiUrl ?? 'the Temporal Web UI';
     console.log(`ready: ${lines.length > 0 ? 'all symbols are running; ' : ''}open ${uiUrl} or run: ${cli} status`);
+    if (traders.length > 0 && !stopping) {
+      const schedules = await traderSchedules(client, server.connection, traders.slice(0, SHOWN_SYMBOLS), () => !stopping);
+      for (const line of decisionLines(schedules, config, Date.now(), { demo: opts.demo === true, cli, symbols: traders.length })) console.log(line);
+    }
     await running;
     console.log('worker stopped');
     if (fatal) throw fatal;
   } finally {
     await cleanup();
   }
-}
-
-/** "every 20 s", "every 15 min", "every 4 h" */
-function everyText(ms: number): string {
-  if (ms < 120_000) return `${Number((ms / 1000).toFixed(1))} s`;
-  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Number((ms / 3_600_000).toFixed(1))} h`;
 }
 
 /** Until the server at `address` answers again (a server we did not start: nobody tells us). */

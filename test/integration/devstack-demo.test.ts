@@ -70,6 +70,14 @@ describe('npm start -- --demo', () => {
     assert.match(out, /mode: +paper/);
     const demoDir = join(dir, 'data', 'demo');
     assert.match(out, new RegExp(`trade log: +${join(demoDir, 'trade_log.csv')}`));
+    // what it does before the first decision, step by step (README "The demo"): plain lines into a pipe
+    for (const step of ['Temporal server', 'paper exchange', 'worker', 'workflows']) {
+      assert.match(out, new RegExp(`^\\[\\d/4\\] ${step} \\(.+\\) \\.\\.\\.\n[\\s\\S]*^\\[\\d/4\\] ${step}: done in (\\d+ min )?[\\d.]+ s`, 'm'), `${step}: when it starts and how long it took`);
+    }
+    assert.match(out, /^\[2\/4\] paper exchange \(reads the candle files into memory: a few seconds\) \.\.\.$/m);
+    assert.doesNotMatch(out, /[\r\x1b]/, 'no carriage-return bars or escape sequences in a pipe');
+    // when the first decision comes: on the demo's 7.5 s grid, within seconds
+    await demo.waitFor(/^ {2}first decision: BTCUSDT at \d\d:\d\d:\d\d UTC \((in [\d.]+ s\), aligned to the 7\.5 s cycle grid|due now|under way)/m, 15_000);
 
     const logFile = join(demoDir, 'trade_log.csv');
     const closed = (rows: TradeLogRecord[]) => rows.find((r) => r.kind === 'TRANSITION' && r.action === 'ACTIVE->CLOSED');

@@ -157,6 +157,16 @@ describe('npm start (src/devstack/start.ts) as a user runs it', () => {
     await first.waitFor(/WARNING: strategist.kind is llm but OPENAI_API_KEY is not set/, 10_000);
     assert.match(out, /BTCUSDT +started \(workflow trader-BTCUSDT\)/);
     assert.match(out, /ETHUSDT +started \(workflow trader-ETHUSDT\)/);
+    // the steps before the first decision, each with what it may take and what it took: plain lines into a pipe
+    for (const step of ['Temporal server', 'paper exchange', 'worker', 'workflows']) {
+      assert.match(out, new RegExp(`^\\[\\d/4\\] ${step} \\(.+\\) \\.\\.\\.$`, 'm'), `${step}: a line when it starts`);
+      assert.match(out, new RegExp(`^\\[\\d/4\\] ${step}: done in (\\d+ min )?[\\d.]+ s`, 'm'), `${step}: a line when it ends`);
+    }
+    assert.doesNotMatch(first.output(), /[\r\x1b]/, 'no carriage-return bars or escape sequences in a pipe');
+    // when each symbol decides first: at once here (the test's first_cycle: immediate)
+    for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
+      await first.waitFor(new RegExp(`^ {2}first decision: ${symbol} at \\d\\d:\\d\\d:\\d\\d UTC \\((due now|under way|in [\\d.]+ s)`, 'm'), 15_000);
+    }
 
     const connection = await Connection.connect({ address });
     try {
@@ -176,6 +186,8 @@ describe('npm start (src/devstack/start.ts) as a user runs it', () => {
     const second = start(args);
     await second.waitFor(/Dynamic Executor is running[\s\S]*CLI:/);
     assert.match(second.output(), /BTCUSDT +already running/, 'the workflows survived in data/temporal.db');
+    // a trader that runs on keeps its schedule: its next cycle on the hour's candle close plus its offset
+    await second.waitFor(/^ {2}next decision: BTCUSDT at \d\d:\d\d:\d\d UTC \((in .+|due now)\), aligned to the 1h candle close/m, 15_000);
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0, second.output());
   });

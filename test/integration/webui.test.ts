@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import type { Frame, Page } from 'puppeteer-core';
 import { ORDER_MONITOR_WORKFLOW_ID, PORTFOLIO_WORKFLOW_ID } from '../../src/contract/ids';
 import { PROJECT_ROOT } from '../../src/devstack/temporalServer';
-import { launchChromium } from '../support/chromium';
+import { launchChromium, pageText, readmeViewsSnippet, untilText } from '../support/chromium';
 import { workflowBundle } from '../support/temporalEnv';
 import { recordHistory } from '../support/temporalHistories';
 import { currentDetailsOf, planAt, SECRETS, summariesOf, untilTradeStatus, webUiStack, type WebUiStack } from '../support/webUiStack';
@@ -174,7 +173,7 @@ describe('in a real browser (headless Chromium)', () => {
   });
 
   it("the README's snippet adds the Symbol, TradeStatus and TradingMode columns and a saved view per trade status", async () => {
-    const snippet = readmeSnippet();
+    const snippet = readmeViewsSnippet();
     const { browser, close } = await launchChromium();
     try {
       const page = await browser.newPage();
@@ -203,36 +202,6 @@ describe('in a real browser (headless Chromium)', () => {
     }
   });
 });
-
-/** the ```js block after the README's <!-- web-ui-views --> marker */
-function readmeSnippet(): string {
-  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
-  const at = readme.indexOf('<!-- web-ui-views -->');
-  assert.ok(at >= 0, 'README.md has the <!-- web-ui-views --> snippet');
-  const block = /```js\n([\s\S]*?)```/.exec(readme.slice(at));
-  assert.ok(block, 'a ```js block follows the marker');
-  return block[1]!;
-}
-
-/**
- * The text of the page and of its frames (the UI renders markdown in a sandboxed frame). The page's
- * globals are reached through globalThis: the project's TypeScript has no DOM types.
- */
-async function pageText(page: Page): Promise<string> {
-  const texts = await Promise.all(page.frames().map((f) => f.evaluate(() => (globalThis as any).document.body?.innerText ?? '').catch(() => '')));
-  return texts.join('\n');
-}
-
-/** polls the page's frames until `text` shows (the UI loads and refreshes on its own) */
-async function untilText(page: Page, text: string, read: (f: Frame) => Promise<string> = (f) => f.evaluate(() => (globalThis as any).document.body?.innerText ?? ''), timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const texts = await Promise.all(page.frames().map((f) => read(f).catch(() => '')));
-    if (texts.some((t) => t.includes(text))) return;
-    if (Date.now() > deadline) throw new Error(`"${text}" did not show on ${page.url()}:\n${texts.join('\n').slice(0, 3_000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** a history as text, payloads decoded, so that a key inside any payload would be seen */
 function textOf(node: unknown): string {
