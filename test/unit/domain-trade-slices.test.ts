@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { TradeEvent } from '../../src/domain/events';
 import { applyTradeEvent, type Transition } from '../../src/domain/stateMachine';
 import type { OrderRef, Trade } from '../../src/domain/trade';
+import { pendingTrade } from '../support/tradeFixture';
 
 /**
  * The state machine's rules for a sliced trade (one OTOCO per target, so one entry order per
@@ -20,22 +21,8 @@ function sliced(n: number): Trade {
     orders.push({ role: 'ENTRY', clientOrderId: `s${i}e`, quantity: SLICE, price: 65000, status: 'OPEN', listClientOrderId: `s${i}` });
     orders.push({ role: 'OCO', clientOrderId: `s${i}`, quantity: SLICE, targetIndex: i, price: 67500 + i * 1000, stopPrice: 63500, status: 'OPEN' });
   }
-  return {
-    id: ID,
-    symbol: 'BTCUSDT',
-    direction: 'LONG',
-    status: 'PENDING',
-    entryPrice: 65000,
-    stopLossPrice: 63500,
-    takeProfitPrices: orders.filter((o) => o.role === 'OCO').map((o) => o.price!),
-    quantity: SLICE * n,
-    positionSizePercent: 10,
-    entryFills: [],
-    exitFills: [],
-    orders,
-    createdAt: 1_000,
-    appliedEventIds: [],
-  };
+  const takeProfitPrices = orders.filter((o) => o.role === 'OCO').map((o) => o.price!);
+  return pendingTrade({ id: ID, quantity: SLICE * n, takeProfitPrices, orders });
 }
 
 const fill = (eventId: string, entryOrder: string, quantity: number, entryComplete = false): TradeEvent => ({
