@@ -3,28 +3,11 @@ import { describe, it } from 'node:test';
 import type { TradeEvent } from '../../src/domain/events';
 import { applyTradeEvent, tradeQuantities, type TradeEffect, type Transition } from '../../src/domain/stateMachine';
 import type { OrderRef, Trade } from '../../src/domain/trade';
+import { pendingTrade } from '../support/tradeFixture';
 
 const ID = 'T-BTCUSDT-000042';
 
-function pending(overrides: Partial<Trade> = {}): Trade {
-  return {
-    id: ID,
-    symbol: 'BTCUSDT',
-    direction: 'LONG',
-    status: 'PENDING',
-    entryPrice: 65000,
-    stopLossPrice: 63500,
-    takeProfitPrices: [67500, 69000],
-    quantity: 0.01538,
-    positionSizePercent: 10,
-    entryFills: [],
-    exitFills: [],
-    orders: [],
-    createdAt: 1_000,
-    appliedEventIds: [],
-    ...overrides,
-  };
-}
+const pending = (overrides: Partial<Trade> = {}): Trade => pendingTrade({ id: ID, ...overrides });
 
 const entryFill = (eventId: string, quantity: number, price: number, fee: number, at = 2_000): TradeEvent => ({
   type: 'ENTRY_FILLED', eventId, tradeId: ID, price, quantity, fee, at,

@@ -4,6 +4,7 @@ import { RiskConfig } from '../../src/config/schema';
 import { AiCommand, type PlanTradeCommand } from '../../src/domain/commands';
 import type { Trade } from '../../src/domain/trade';
 import { validateCommand, type DecisionContext, type RejectionCode, type Verdict } from '../../src/domain/validation';
+import { pendingTrade } from '../support/tradeFixture';
 
 // the config defaults: max size 10%, 3 open trades, reward:risk 1.5, entry within 2%
 const risk = RiskConfig.parse({});
@@ -30,22 +31,9 @@ function plan(setup: Partial<PlanTradeCommand['trade_setup']> = {}): AiCommand {
 }
 
 function trade(status: 'PENDING' | 'ACTIVE' | 'CLOSED' | 'CANCELLED', overrides: Partial<Trade> = {}): Trade {
-  return {
-    id: 'T-BTCUSDT-000042',
-    symbol: 'BTCUSDT',
-    direction: 'LONG',
-    status,
-    entryPrice: 65000,
-    stopLossPrice: 63500,
-    takeProfitPrices: [67500, 69000],
-    quantity: 0.01538,
-    positionSizePercent: 10,
-    entryFills: [],
-    exitFills: [],
-    orders: [],
-    createdAt: 0,
-    ...overrides,
-  };
+  // the validator's trades as they were before event ids were kept: no appliedEventIds
+  const { appliedEventIds: _ids, ...shared } = pendingTrade({ status, createdAt: 0 });
+  return { ...shared, ...overrides };
 }
 
 const cancel = (order_id = 'T-BTCUSDT-000042'): AiCommand => AiCommand.parse({ action: 'CANCEL_ORDER', order_id, reasoning: 'setup invalid' });
