@@ -72,8 +72,10 @@ before(async () => {
       'first_cycle: immediate', // cycle 1 at once, not at the next hour's close
       'timeframes: [15m, 1h]',
       `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
-      `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0 }`,
+      // the worker's state files in the temp dir, not the project's data/
+      `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0, budget: { state_file: "${join(dir, 'llm-spend.json')}" } }`,
       'risk: { max_position_size_percent: 50, max_entry_distance_percent: 50, max_total_exposure_percent: 90, daily_loss_limit_percent: 2, max_drawdown_percent: 50, equity_check_interval: 1s, max_stop_distance_percent: 80, max_target_distance_percent: 60 }',
+      `market_data: { watch_file: "${join(dir, 'feed-watch.json')}" }`,
       `trade_log: ${tradeLogPath}`,
     ].join('\n') + '\n',
   );
