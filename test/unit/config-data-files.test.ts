@@ -66,7 +66,7 @@ describe('data files follow the data folder', () => {
     assert.ok(existsSync(join(data, 'feed-watch.json')), 'the feed watch is in the data folder');
     const strategist = createStrategist(cfg, { OPENAI_API_KEY: 'sk-data-files-0000' }, () => undefined);
     assert.ok(strategist instanceof BudgetedStrategist);
-    strategist.options.ledger.record({ promptTokens: 1, completionTokens: 1, totalTokens: 2 }, null);
+    strategist.options.ledger.record({ promptTokens: 1, completionTokens: 1, totalTokens: 2 }, null, Date.now());
     assert.ok(existsSync(join(data, 'llm-spend.json')), 'the spend of the day is in the data folder');
   });
 });
