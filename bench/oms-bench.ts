@@ -161,6 +161,32 @@ async function benchOtoco(targets: number[]): Promise<{ fills: number; protected
   return { fills: FILLS, protectedAtFirstLook, firstLookMs };
 }
 
+type Protection = Awaited<ReturnType<typeof ensureProtection>>;
+
+/**
+ * One pass of the engine as the workflows run it: the order tracker over the open trades, then each
+ * trade with new events takes them, and one whose entry filled runs its ensureProtection (each
+ * symbol's workflow carries out its own ENSURE_PROTECTION: they run side by side). Returns the
+ * trades as they are now, by id; the bench may have opened more meanwhile, so it merges them in.
+ */
+async function trackAndProtect(gateway: ExchangeGateway, tracker: OrderTracker, open: Trade[], onProtection?: (trade: Trade, p: Protection) => void): Promise<Map<string, Trade>> {
+  const events = await tracker.trackOrders(open);
+  const updated = await Promise.all(
+    open.map(async (trade) => {
+      const mine = events.filter((ev) => ev.tradeId === trade.id);
+      if (mine.length === 0) return trade;
+      const next = applyEvents(trade, mine);
+      if (!mine.some((ev) => ev.type === 'ENTRY_FILLED')) return next;
+      const p = await ensureProtection(gateway, next, { log: CONSOLE_OMS_LOGGER });
+      onProtection?.(trade, p);
+      return applyEvents(next, p.events);
+    }),
+  );
+  return new Map(updated.map((t) => [t.id, t]));
+}
+
+const stillOpen = (t: Trade) => t.status === 'PENDING' || t.status === 'ACTIVE';
+
 /** 2. the partly filled slice: tracker at the default interval + ensureProtection */
 async function benchFillThenOco(): Promise<number[]> {
   const e = await env(false);
@@ -172,26 +198,14 @@ async function benchFillThenOco(): Promise<number[]> {
   const loop = (async () => {
     while (running) {
       const started = performance.now();
-      const events = await tracker.trackOrders(open);
-      // each symbol's workflow carries out its own ENSURE_PROTECTION: they run side by side
-      const updated = await Promise.all(
-        open.map(async (trade) => {
-          const mine = events.filter((ev) => ev.tradeId === trade.id);
-          if (mine.length === 0) return trade;
-          const next = applyEvents(trade, mine);
-          if (!mine.some((ev) => ev.type === 'ENTRY_FILLED')) return next;
-          const p = await ensureProtection(e.gateway, next, { log: CONSOLE_OMS_LOGGER });
-          const t0 = filledAt.get(trade.id);
-          if (t0 !== undefined && p.placed.length > 0) {
-            latencies.push(performance.now() - t0);
-            filledAt.delete(trade.id);
-          }
-          return applyEvents(next, p.events);
-        }),
-      );
-      const byId = new Map(updated.map((t) => [t.id, t]));
-      open = open.map((t) => byId.get(t.id) ?? t);
-      open = open.filter((t) => t.status === 'PENDING' || t.status === 'ACTIVE');
+      const byId = await trackAndProtect(e.gateway, tracker, open, (trade, p) => {
+        const t0 = filledAt.get(trade.id);
+        if (t0 !== undefined && p.placed.length > 0) {
+          latencies.push(performance.now() - t0);
+          filledAt.delete(trade.id);
+        }
+      });
+      open = open.map((t) => byId.get(t.id) ?? t).filter(stillOpen);
       await sleep(Math.max(0, DEFAULT_TRACKING_INTERVAL_MS - (performance.now() - started)));
     }
   })();
@@ -259,18 +273,8 @@ async function benchOutages(): Promise<OutageFigures> {
     while (running) {
       const started = performance.now();
       if (engineUp && open.length > 0) {
-        const events = await tracker.trackOrders(open);
-        const updated = await Promise.all(
-          open.map(async (trade) => {
-            const mine = events.filter((ev) => ev.tradeId === trade.id);
-            if (mine.length === 0) return trade;
-            const next = applyEvents(trade, mine);
-            if (!mine.some((ev) => ev.type === 'ENTRY_FILLED')) return next;
-            return applyEvents(next, (await ensureProtection(e.gateway, next, { log: CONSOLE_OMS_LOGGER })).events);
-          }),
-        );
-        const byId = new Map(updated.map((t) => [t.id, t]));
-        open = open.map((t) => byId.get(t.id) ?? t).filter((t) => t.status === 'PENDING' || t.status === 'ACTIVE');
+        const byId = await trackAndProtect(e.gateway, tracker, open);
+        open = open.map((t) => byId.get(t.id) ?? t).filter(stillOpen);
       }
       await sleep(Math.max(0, DEFAULT_TRACKING_INTERVAL_MS - (performance.now() - started)));
     }

@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { AllActivities } from '../../src/activities';
-import type { OmsResult, StrategistDecision } from '../../src/contract/results';
+import type { OmsResult } from '../../src/contract/results';
 import type { TradeEvent } from '../../src/domain/events';
-import { tradeIdFor } from '../../src/domain/newTrade';
 import type { OrderRef, Trade } from '../../src/domain/trade';
 import { ORDER_MONITOR_WORKFLOW_ID } from '../../src/contract/ids';
 import { watchSignal } from '../../src/contract/signals';
-import { now, realisticSnapshot } from './instantActivities';
+import { alwaysLong } from './alwaysLong';
+import { now } from './instantActivities';
 import { Waiters } from './waiters';
 
 /**
@@ -75,22 +75,7 @@ export class FillExchange {
   /** benchmarked traders run without the risk envelope: no slot or portfolio activities */
   activities(): Omit<AllActivities, 'requestSlot' | 'releaseSlot' | 'readAccountEquity' | 'listTraderHoldings' | 'flattenPosition'> {
     return {
-      reconcileSymbol: async (input) => ({ trade: input.trade, events: [], report: [] }),
-      fetchMarketData: async (input) => realisticSnapshot(input.symbol),
-      askStrategist: async (input): Promise<StrategistDecision> => ({
-        command: input.trade
-          ? { action: 'DO_NOTHING', reasoning: `${input.trade.id} is ${input.trade.status}` }
-          : {
-              action: 'PLAN_TRADE',
-              trade_setup: { symbol: input.symbol, direction: 'LONG', entry_price: 100, stop_loss_price: 95, take_profit_prices: [110], position_size_percent: 5 },
-              reasoning: 'bench: always in',
-            },
-        source: 'rules',
-        accepted: true,
-      }),
-      executeAiCommand: async (input): Promise<OmsResult> => {
-        if (input.command.action !== 'PLAN_TRADE' || input.trade) return { outcome: 'NOTHING_TO_DO', trade: input.trade, events: [], alerts: [] };
-        const id = tradeIdFor(input.symbol, input.sequence);
+      ...alwaysLong([110], async (id, input) => {
         let trade = this.placed.get(id);
         if (!trade) {
           trade = {
@@ -112,8 +97,8 @@ export class FillExchange {
           this.#open.add(id);
           this.entries.set(id, { tradeId: id, filledAt: now() + uniform(this.opts.entryDelayMs) });
         }
-        return { outcome: 'EXECUTED', trade, events: [], alerts: [] };
-      },
+        return trade;
+      }),
       ensureProtection: async (input): Promise<OmsResult> => {
         const at = now();
         const { trade } = input;

@@ -1,9 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { createActivities, type AllActivities } from '../../src/activities';
-import type { OmsResult, StrategistDecision } from '../../src/contract/results';
 import type { OrderMonitorInput } from '../../src/contract/monitorState';
 import { RiskConfig } from '../../src/config/schema';
-import { tradeIdFor } from '../../src/domain/newTrade';
 import type { Trade } from '../../src/domain/trade';
 import { createCcxtBinance, createCcxtProBinance } from '../../src/exchange/ccxtClient';
 import { ExchangeGateway } from '../../src/exchange/gateway';
@@ -11,7 +9,8 @@ import { CcxtUserStream } from '../../src/exchange/userStream';
 import { openTradeLog } from '../../src/journal/tradeLog';
 import { entryClientId } from '../../src/oms/clientIds';
 import type { SimulatorHandle } from '../../src/simulator';
-import { now, realisticSnapshot } from './instantActivities';
+import { alwaysLong } from './alwaysLong';
+import { now } from './instantActivities';
 import { Waiters } from './waiters';
 
 /**
@@ -74,23 +73,8 @@ export class StreamExchange {
   activities(): Omit<AllActivities, 'requestSlot' | 'releaseSlot' | 'readAccountEquity' | 'listTraderHoldings' | 'flattenPosition'> {
     const real = this.#real;
     return {
-      reconcileSymbol: async (input) => ({ trade: input.trade, events: [], report: [] }),
-      fetchMarketData: async (input) => realisticSnapshot(input.symbol),
-      askStrategist: async (input): Promise<StrategistDecision> => ({
-        command: input.trade
-          ? { action: 'DO_NOTHING', reasoning: `${input.trade.id} is ${input.trade.status}` }
-          : {
-              action: 'PLAN_TRADE',
-              trade_setup: { symbol: input.symbol, direction: 'LONG', entry_price: 100, stop_loss_price: 95, take_profit_prices: [110, 120], position_size_percent: 5 },
-              reasoning: 'bench: always in',
-            },
-        source: 'rules',
-        accepted: true,
-      }),
       // the plan as a real LIMIT entry just under the simulator's price (the fake strategist's levels are only for the workflow's checks)
-      executeAiCommand: async (input): Promise<OmsResult> => {
-        if (input.command.action !== 'PLAN_TRADE' || input.trade) return { outcome: 'NOTHING_TO_DO', trade: input.trade, events: [], alerts: [] };
-        const id = tradeIdFor(input.symbol, input.sequence);
+      ...alwaysLong([110, 120], async (id, input) => {
         const last = (await this.gateway.fetchTicker(input.symbol)).last;
         const entry = Math.round(last * 0.999 * 100) / 100;
         const order = await this.gateway.placeLimitOrder({ symbol: input.symbol, side: 'BUY', quantity: QUANTITY, price: entry, clientOrderId: entryClientId(id) });
@@ -102,8 +86,8 @@ export class StreamExchange {
         };
         if (!this.trades.has(id)) this.trades.set(id, { tradeId: id, symbol: input.symbol, entryPrice: entry, stopPrice: trade.stopLossPrice });
         this.waiters.wake();
-        return { outcome: 'EXECUTED', trade, events: [], alerts: [] };
-      },
+        return trade;
+      }),
       ensureProtection: async (input) => {
         const timing = this.trades.get(input.trade.id);
         if (timing && timing.calledAt === undefined) timing.calledAt = now();

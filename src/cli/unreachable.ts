@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { dataDir, findServer, findStack } from '../localStack/stackFiles';
+import { dataDir } from '../config/dataDir';
+import { findServer, findStack } from '../localStack/stackFiles';
 
 /**
  * What to tell a user whose command cannot reach Temporal. The local stack's pid files tell the

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RiskLimits } from '../domain/risk';
 import { canonicalSymbol } from '../domain/symbols';
 import { DEFAULT_MAX_CYCLE_OFFSET_MS, FIRST_CYCLES } from '../domain/cycleSchedule';
+import { inDataDir } from './dataDir';
 
 /** "15m", "1h", "30s" -> milliseconds */
 export function parseDuration(text: string): number {
@@ -82,8 +83,12 @@ export const LlmBudgetConfig = z
     prices: z.never({ error: BUDGET_PRICES_MOVED }).optional(),
     /** once spent, until 00:00 UTC: do_nothing (no decisions) or rules (the rules strategist decides) */
     when_spent: z.enum(['do_nothing', 'rules']).default('do_nothing'),
-    /** where the day's spend is kept (survives worker restarts) */
-    state_file: z.string().default('data/llm-spend.json'),
+    /**
+     * where the day's spend is kept (survives worker restarts). Left out: llm-spend.json in the data
+     * folder (DE_DATA_DIR, else data/), so that moving the data folder moves it; a path given here is
+     * used as given (relative: to the working directory)
+     */
+    state_file: z.string().default(() => inDataDir('llm-spend.json')),
   })
   .strict();
 
@@ -152,8 +157,12 @@ export const MarketDataConfig = z
     max_price_deviation_percent: z.number().gt(0).max(50).default(3),
     /** a feed with no new candle for this many candle intervals of wall time is frozen */
     frozen_after_intervals: z.number().gt(0).max(1000).default(4),
-    /** where the worker remembers when each feed last moved (survives restarts) */
-    watch_file: z.string().default('data/feed-watch.json'),
+    /**
+     * where the worker remembers when each feed last moved (survives restarts). Left out:
+     * feed-watch.json in the data folder (DE_DATA_DIR, else data/); a path given here is used as
+     * given (relative: to the working directory)
+     */
+    watch_file: z.string().default(() => inDataDir('feed-watch.json')),
   })
   .strict();
 

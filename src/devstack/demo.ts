@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseConfig } from '../config/load';
-import { dataDir, findStack } from '../localStack/stackFiles';
+import { dataDir } from '../config/dataDir';
+import { findStack } from '../localStack/stackFiles';
 import { StackBusy } from './stackLock';
 import { StartRefused } from './startChecks';
 import type { StartOptions } from './startOptions';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { TradingConfig } from '../config/schema';
 import { paperCredentials } from '../exchange/ccxtClient';
 import { FeedMismatch, startSimulator, type SimulatorHandle } from '../simulator';
-import { dataDir } from '../localStack/stackFiles';
+import { dataDir } from '../config/dataDir';
 import type { SelectedFeed } from './priceFeed';
 import { StartRefused } from './startChecks';
 import type { StartOptions } from './startOptions';

@@ -10,7 +10,7 @@ import { checkStrategistEndpoint } from '../strategist/createStrategist';
 import { buildActivityDeps, createWorker, type WorkerGroup } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
 import { TASK_QUEUE } from '../contract/ids';
-import { dataDir } from '../localStack/stackFiles';
+import { dataDir } from '../config/dataDir';
 import { superviseDevServer, type SupervisedServer } from './devServerSupervisor';
 import { settleLeftoverServer } from './leftoverServer';
 import { OutageLogger } from './outageLogger';

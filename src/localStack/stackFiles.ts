@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isSameProcess, processIdentity } from './processIdentity';
 
 /**
@@ -11,13 +10,6 @@ import { isSameProcess, processIdentity } from './processIdentity';
  * from "nothing is running". Each names a process by pid AND start time, so a reused pid is not
  * mistaken for ours.
  */
-
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** where the dev server's database and the paper account live; DE_DATA_DIR moves them (tests) */
-export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.DE_DATA_DIR ?? resolve(PROJECT_ROOT, 'data'));
-}
 
 export const stackLockFile = (dir: string) => join(dir, 'npm-start.pid');
 export const serverPidFile = (dbFile: string) => `${dbFile}.pid`;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { tradeLogLines } from '../../src/cli/log';
 import { runPrompt } from '../../src/cli/promptCommand';
 import { TRADE_LOG_COLUMNS } from '../../src/journal/tradeLog';
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
+import { readSpendToday } from '../../src/strategist/spendLedger';
 import { FakeLlmServer, structured } from '../support/fakeLlmServer';
 
 /**
@@ -39,7 +40,8 @@ function throughPipe(args: string[], out: string, env: NodeJS.ProcessEnv): Promi
 describe('CLI output through a pipe', () => {
   const dir = mkdtempSync(join(tmpdir(), 'de-cli-pipe-'));
   let llm: FakeLlmServer;
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_API_KEY: '' };
+  // the CLI's data folder in the temp dir, not the project's data/
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_API_KEY: '', DE_DATA_DIR: join(dir, 'data') };
   delete env.TRADING_CONFIG;
 
   before(async () => {
@@ -82,7 +84,9 @@ describe('CLI output through a pipe', () => {
 
   it('prompt --ask with a 95 KB answer arrives byte for byte, and a failing command keeps its exit code', async () => {
     const config = join(dir, 'llm.yaml');
-    writeFileSync(config, `symbols: [BTCUSDT]\nstrategist:\n  kind: llm\n  model: pipe-model\n  base_url: ${llm.baseUrl}\n  timeout: 10s\n  max_retries: 0\n`);
+    // the spend file named: the expected text is made in this process, whose data folder is the project's
+    const spend = join(dir, 'llm-spend.json');
+    writeFileSync(config, `symbols: [BTCUSDT]\nstrategist:\n  kind: llm\n  model: pipe-model\n  base_url: ${llm.baseUrl}\n  timeout: 10s\n  max_retries: 0\n  budget: { state_file: ${spend} }\n`);
     const answer = structured({ action: 'DO_NOTHING', reasoning: `wait ${'z'.repeat(95_000)}` });
     llm.enqueue(answer, answer); // once for the expected text (in process), once for the CLI
     const opts = {
@@ -107,6 +111,9 @@ describe('CLI output through a pipe', () => {
     assert.equal(got.length, expected.length, 'every byte arrived');
     assert.equal(got, expected);
     assert.match(got, /=== VERDICT ===\nACCEPTED DO_NOTHING\n/);
+    // a spend file the config names is used as given, wherever DE_DATA_DIR points: both calls are in it
+    assert.equal(readSpendToday(spend).calls, 2);
+    assert.equal(existsSync(join(dir, 'data', 'llm-spend.json')), false, 'nothing in the data folder');
 
     const failed = await throughPipe(['status', 'NOT-A-SYMBOL'], join(dir, 'fail.out'), env);
     assert.equal(failed.code, 2, 'a usage error keeps its exit code through the pipe');

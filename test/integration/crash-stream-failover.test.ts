@@ -5,26 +5,34 @@ import { monitorStateQuery } from '../../src/contract/signals';
 import { entryClientId } from '../../src/oms/clientIds';
 import { workerRunning } from '../support/clusterEnv';
 import { AMOUNT_STEP, arrivedQuantity, untilActiveAndProtected } from '../support/crashChecks';
-import { crashStackSuite, enqueueLongPlan, legKind, ofTrade, replayAndRecord, SYMBOL, tick, until, workflowIdle } from '../support/crashHarness';
+import { crashStackSuite, enqueueLongPlan, legKind, ofTrade, replayAndRecord, SYMBOL, tick, until, workflowIdle, type CrashStack } from '../support/crashHarness';
 
 /**
  * Issue 9: the streaming monitor with the product's worker processes (test/support/crashWorker.ts:
  * buildActivityDeps from the config, exchange.user_stream on) on the dev server and the simulator.
  */
+/**
+ * A one-target plan (an OTOCO) resting as a PENDING trade, with `workers` worker processes up and
+ * the order monitor watching it over one subscribed stream.
+ */
+async function pendingOnTheStream(s: CrashStack, workers: number, reasoning: string) {
+  const { entry } = await enqueueLongPlan(s, [1.04], reasoning);
+  for (let i = 0; i < workers; i++) await s.startWorker();
+  const trader = await s.startTrader();
+  const monitor = s.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
+  const pending = await until(s, 'the plan to rest as a PENDING trade', () => s.state(), (st) => st.trade?.status === 'PENDING');
+  const trade = pending.trade!;
+  await until(s, 'the monitor to watch the trade and stream', () => monitor.query(monitorStateQuery), (m) => trade.id in m.watched && m.stream === 'on');
+  await s.sim.stream.waitForSubscriptions(1);
+  return { entry, trader, monitor, trade };
+}
+
 describe('the streaming monitor: a SIGKILLed worker\'s stream resumes on another worker', () => {
   const suite = crashStackSuite('crash-stream', 'dev', { userStream: true });
 
   it('the fill made while the stream\'s worker was dead is caught up by the other worker\'s stream, once, and protected', async () => {
     const s = suite.stack;
-    const { entry } = await enqueueLongPlan(s, [1.04], 'pullback to support, one target');
-    await s.startWorker();
-    await s.startWorker();
-    const trader = await s.startTrader();
-    const monitor = s.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
-    const pending = await until(s, 'the plan to rest as a PENDING trade', () => s.state(), (st) => st.trade?.status === 'PENDING');
-    const trade = pending.trade!;
-    await until(s, 'the monitor to watch the trade and stream', () => monitor.query(monitorStateQuery), (m) => trade.id in m.watched && m.stream === 'on');
-    await s.sim.stream.waitForSubscriptions(1);
+    const { entry, trader, monitor, trade } = await pendingOnTheStream(s, 2, 'pullback to support, one target');
     const holder = (await until(s, 'a worker to hold the stream', () => workerRunning(s, monitor, 'streamOrders'), (w) => w !== undefined, 60_000))!;
     const subscribed = s.sim.stream.subscribeCount();
 
@@ -55,14 +63,7 @@ describe('the streaming monitor: a partly filled OTOCO entry', () => {
 
   it('is protected on the partial fill\'s event (Binance places the OTOCO\'s pair only on a full fill)', async () => {
     const s = suite.stack;
-    const { entry } = await enqueueLongPlan(s, [1.04], 'one target: an OTOCO');
-    await s.startWorker();
-    const trader = await s.startTrader();
-    const monitor = s.client.workflow.getHandle(ORDER_MONITOR_WORKFLOW_ID);
-    const pending = await until(s, 'the plan to rest as a PENDING trade', () => s.state(), (st) => st.trade?.status === 'PENDING');
-    const trade = pending.trade!;
-    await until(s, 'the monitor to stream', () => monitor.query(monitorStateQuery), (m) => trade.id in m.watched && m.stream === 'on');
-    await s.sim.stream.waitForSubscriptions(1);
+    const { entry, trader, monitor, trade } = await pendingOnTheStream(s, 1, 'one target: an OTOCO');
 
     // a thin candle: a third of the entry fills
     await s.sim.setPrice(SYMBOL, tick(entry * 0.99), Number((trade.quantity / 3).toFixed(5)));

@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 import { freePort } from '../../src/devstack/freePort';
 import { PROJECT_ROOT } from '../../src/devstack/temporalServer';
 import { readTradeLog, TRADE_LOG_COLUMNS, type TradeLogRecord } from '../../src/journal/tradeLog';
-import { npmStarts } from '../support/npmStart';
+import { findServer } from '../../src/localStack/stackFiles';
+import { npmStarts, type NpmStartRun } from '../support/npmStart';
+import { ProcessGroups } from '../support/processGroups';
 import { eventually } from '../support/watchProcess';
 
 /**
@@ -39,6 +41,12 @@ describe('npm start -- --demo', () => {
   let env: NodeJS.ProcessEnv;
   let uiPort = 0;
   const runs = npmStarts(() => env);
+  /**
+   * Every process group of the demo: npm start's (spawned detached, it leads its own) and the dev
+   * server's (npm start starts it detached, so a group of its own too), noted while they run.
+   */
+  const groups = new ProcessGroups();
+  let demoRun: NpmStartRun | undefined;
 
   before(async () => {
     uiPort = await freePort();
@@ -52,15 +60,27 @@ describe('npm start -- --demo', () => {
     for (const name of ['CANDLES_DIR', 'TRADING_CONFIG', 'DE_REPLAY_SPEED', 'DE_FEED']) delete env[name];
   });
 
+  // whatever happened (an assertion failed before the Ctrl-C, npm start hung or died), nothing of
+  // the demo outlives the test: a graceful stop first, then SIGKILL to every group, then the proof
   after(async () => {
+    // (a pid is looked at only while it is still the process we mean: ours not yet exited, the server by its pid file)
+    if (demoRun && demoRun.child.exitCode === null && demoRun.child.signalCode === null) groups.note(demoRun.child.pid);
+    // a dev server whose npm start is already gone is found by the pid file beside its database
+    const server = findServer(join(dir, 'data', 'demo', 'temporal.db'));
+    if (server.kind === 'running') groups.note(server.record.pid);
     await runs.stopAll();
+    groups.killAll();
+    await eventually(`no process left in the demo's groups (${groups.groups.join(', ')})`, () => (groups.left().length === 0 ? true : undefined), 10_000);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('shows a trade PENDING -> ACTIVE -> stop trailed -> CLOSED in its own trade log, and leaves data/ alone', async () => {
     const repoData = snapshot(join(PROJECT_ROOT, 'data'));
-    const demo = runs.start(['--demo', '--ui-port', String(uiPort)]);
+    const demo = runs.start(['--demo', '--ui-port', String(uiPort)], { detached: true });
+    demoRun = demo;
     const ready = await demo.waitFor(/^ready: all symbols are running; open (http:\/\/localhost:\d+) or run: (npm run cli -- --address \S+ --config \S+) status$/m);
+    groups.note(demo.child.pid);
+    assert.ok(groups.groups.includes(demo.child.pid!) && groups.groups.length >= 2, `npm start and its dev server, each in a group of its own: ${groups.groups.join(', ')}`);
     assert.equal(ready[1], `http://localhost:${uiPort}`);
     const out = demo.output();
     assert.match(out, /^DEMO: config\/demo\.yaml \(rules strategist, a cycle every 7\.5 s\) on real BTCUSDT candles replayed at 120x from 2021-/m);

@@ -27,7 +27,8 @@ describe('standalone worker process (src/worker.ts)', () => {
     writeFileSync(config, `symbols: [BTCUSDT]\nstrategist: { kind: rules }\ntrade_log: ${join(dir, 'log.csv')}\n`);
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: server!.address, TRADING_CONFIG: config },
+      // the data folder in the temp dir: the worker's feed watch is there, not in the project's data/
+      env: { ...process.env, TEMPORAL_ADDRESS: server!.address, TRADING_CONFIG: config, DE_DATA_DIR: join(dir, 'data') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -1,26 +1,19 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEvents, ensureProtection, executeAiCommand, OrderTracker } from '../../src/oms';
+import { executeAiCommand } from '../../src/oms';
 import { tradeQuantities } from '../../src/domain/stateMachine';
 import type { AiCommand } from '../../src/domain/commands';
 import type { Trade } from '../../src/domain/trade';
-import { ctxFor, insufficientBalanceFault, onBook, placeOldShapePlan, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
+import { adjust as adjustCommand, ctxFor, insufficientBalanceFault, onBook, placeOldShapePlan, plan, restingStops, startHarness, sum, trackAndProtect, type Harness } from '../support/omsHarness';
 
 const TRADE = 'T-BTCUSDT-000001';
 const cancel = (reason = 'entry no longer valid'): AiCommand => ({ action: 'CANCEL_ORDER', order_id: TRADE, reasoning: reason });
-const adjust = (stop: number, targets?: number[]): AiCommand => ({
-  action: 'ADJUST_TRADE',
-  order_id: TRADE,
-  new_stop_loss_price: stop,
-  new_take_profit_prices: targets ?? null,
-  reasoning: 'trail the stop',
-});
+const adjust = (stop: number, targets?: number[]): AiCommand => adjustCommand(TRADE, stop, targets);
 
 async function activeTrade(h: Harness, targets: number[]): Promise<Trade> {
-  let trade = (await executeAiCommand(plan(64800, 63500, targets), ctxFor(h, null))).trade!;
+  const trade = (await executeAiCommand(plan(64800, 63500, targets), ctxFor(h, null))).trade!;
   await h.sim.setPrice('BTCUSDT', 64799);
-  trade = applyEvents(trade, await new OrderTracker(h.gateway).trackOrders([trade]));
-  return applyEvents(trade, (await ensureProtection(h.gateway, trade)).events);
+  return trackAndProtect(h, trade);
 }
 
 describe('cancelPendingOrder', () => {

@@ -9,17 +9,11 @@ import type { ExchangeOrder } from '../../src/exchange/types';
 import { createPendingTrade } from '../../src/domain/newTrade';
 import { placeSlices } from '../../src/oms/sliceOrders';
 import { DEFAULT_PROTECTION } from '../../src/oms/types';
-import { ctxFor, onBook, plan, restingStops, startHarness, sum, type Harness } from '../support/omsHarness';
+import { adjust as adjustCommand, ctxFor, onBook, plan, restingStops, startHarness, sum, trackAndProtect, type Harness } from '../support/omsHarness';
 
 const TRADE = 'T-BTCUSDT-000001';
 const TARGETS = [67000, 68000, 69000];
-const adjust = (stop: number, targets?: number[]): AiCommand => ({
-  action: 'ADJUST_TRADE',
-  order_id: TRADE,
-  new_stop_loss_price: stop,
-  new_take_profit_prices: targets ?? null,
-  reasoning: 'trail the stop',
-});
+const adjust = (stop: number, targets?: number[]): AiCommand => adjustCommand(TRADE, stop, targets);
 
 const sliceOf = (o: ExchangeOrder) => {
   const p = parseClientId(o.clientOrderId);
@@ -47,11 +41,10 @@ async function sliceZeroFilledOthersWaiting(h: Harness): Promise<Trade> {
   const slice = (index: number) => ({ generation: 0, index, quantity: 0.00514, protectionQuantity: 0.00513, takeProfitPrice: TARGETS[index]! });
   const ahead = await placeSlices(h.gateway, base, [slice(0)], { entryPrice: 64900, stopLossPrice: 63500 }, limits, DEFAULT_PROTECTION);
   const rest = await placeSlices(h.gateway, base, [slice(1), slice(2)], base, limits, DEFAULT_PROTECTION);
-  let trade: Trade = { ...base, orders: [...ahead, ...rest] };
   await h.sim.setPrice('BTCUSDT', 64850);
-  trade = applyEvents(trade, await new OrderTracker(h.gateway).trackOrders([trade]));
+  const trade = await trackAndProtect(h, { ...base, orders: [...ahead, ...rest] });
   assert.equal(trade.status, 'ACTIVE');
-  return applyEvents(trade, (await ensureProtection(h.gateway, trade)).events);
+  return trade;
 }
 
 describe('slices: one OTOCO per target', () => {

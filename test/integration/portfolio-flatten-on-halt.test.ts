@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { journalActivities } from '../../src/activities/journal';
 import { omsSteps } from '../../src/activities/omsSteps';
 import { startTraders } from '../../src/cli/traders';
-import { loadConfig } from '../../src/config/load';
-import { journalTaskQueue, PORTFOLIO_WORKFLOW_ID } from '../../src/contract/ids';
-import { portfolioQuery } from '../../src/contract/portfolioApi';
-import type { PortfolioView } from '../../src/contract/portfolioState';
-import { stateQuery } from '../../src/contract/signals';
-import type { SymbolTraderState } from '../../src/contract/traderState';
-import type { TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { tradeIdFor } from '../../src/domain/newTrade';
 import { flattenClientId, otocoListClientId } from '../../src/oms/clientIds';
 import { CONSOLE_OMS_LOGGER } from '../../src/oms';
 import { readTradeLog } from '../../src/journal/tradeLog';
-import { sharedCandlesDir } from '../../src/marketdata/candleFile';
-import { startSimulator, type SimulatorHandle } from '../../src/simulator';
-import { createCcxtForSimulator } from '../../src/simulator/ccxtForSimulator';
-import { buildActivityDeps } from '../../src/worker';
-import { FakeLlmServer, structured } from '../support/fakeLlmServer';
+import { structured } from '../support/fakeLlmServer';
+import { startHaltStack, type HaltStack } from '../support/haltStack';
 import { eventually } from '../support/portfolioHarness';
-import { devServerIn, workflowBundle } from '../support/temporalEnv';
 import { recordHistory } from '../support/temporalHistories';
 
 /**
@@ -38,94 +20,22 @@ import { recordHistory } from '../support/temporalHistories';
  * back. The flatten step run again (a retry after a crash) adopts the market order, never sells twice.
  */
 
-const KEY = 'flatten-paper-key-2b7d';
-const SECRET = 'flatten-paper-secret-9ae3';
 const DAY = Date.UTC(2021, 4, 19);
 
-let dir: string;
-let server: TemporalServerHandle;
-let sim: SimulatorHandle;
-let llm: FakeLlmServer;
-let connection: Connection;
-let client: Client;
-let worker: Worker;
-let journalWorker: Worker | undefined;
-let running: Promise<unknown>;
-let ex: ReturnType<typeof createCcxtForSimulator>;
-let tradeLogPath: string;
+let stack: HaltStack;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'de-flatten-'));
-  server = await devServerIn(dir);
-  const candles = sharedCandlesDir();
-  sim = await startSimulator({
-    feed: { kind: 'candles', files: { BTCUSDT: join(candles, 'BTCUSDT-15m.csv') }, startAt: DAY },
-    accounts: [{ apiKey: KEY, apiSecret: SECRET, balances: { USDT: 10_000 } }],
-    stateFile: join(dir, 'simulator-state.json'),
-  });
-  llm = await FakeLlmServer.start();
-  tradeLogPath = join(dir, 'trade_log.csv');
-  const configPath = join(dir, 'trading_config.yaml');
-  writeFileSync(
-    configPath,
-    [
-      'symbols: [BTCUSDT]',
-      'cycle_interval: 1h',
-      'first_cycle: immediate', // cycle 1 at once, not at the next hour's close
-      'timeframes: [15m, 1h]',
-      `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
-      `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0 }`,
-      'risk: { max_position_size_percent: 50, max_entry_distance_percent: 50, max_total_exposure_percent: 90, daily_loss_limit_percent: 2, max_drawdown_percent: 50, equity_check_interval: 1s, max_stop_distance_percent: 80, max_target_distance_percent: 60, flatten_on_halt: true }',
-      `market_data: { watch_file: "${join(dir, 'feed-watch.json')}" }`,
-      `trade_log: ${tradeLogPath}`,
-    ].join('\n') + '\n',
-  );
-  const config = loadConfig(configPath);
-  const env = { ...process.env, DE_PAPER_API_KEY: KEY, DE_PAPER_API_SECRET: SECRET, OPENAI_API_KEY: 'sk-halt-test', BINANCE_API_KEY: '', BINANCE_API_SECRET: '' };
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const deps = buildActivityDeps(config, { simulatorUrl: sim.url, env });
-  worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue: 'flatten-test',
-    workflowBundle: await workflowBundle(),
-    activities: createActivities(deps),
-  });
-  // the trade log's own queue (src/worker.ts serves it the same way)
-  const journal = await Worker.create({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue: journalTaskQueue('flatten-test'),
-    activities: journalActivities(deps),
-  });
-  journalWorker = journal;
-  running = Promise.all([worker.run(), journal.run()]).finally(() => nativeConnection.close());
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-  ex = createCcxtForSimulator(sim.url, KEY, SECRET);
-  await ex.loadMarkets();
-  (globalThis as any).flattenConfig = config;
-  (globalThis as any).flattenDeps = deps;
+  stack = await startHaltStack({ name: 'flatten', symbols: ['BTCUSDT'], day: DAY, flattenOnHalt: true });
 });
 
 after(async () => {
-  worker?.shutdown();
-  journalWorker?.shutdown();
-  await running?.catch(() => undefined);
-  await ex?.close();
-  await connection?.close();
-  await llm?.close();
-  await sim?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 const tick = (p: number) => Math.round(p * 100) / 100;
-const view = (): Promise<PortfolioView> => client.workflow.getHandle(PORTFOLIO_WORKFLOW_ID).query(portfolioQuery);
-const traderState = (symbol: string): Promise<SymbolTraderState> => client.workflow.getHandle(`trader-${symbol}`).query(stateQuery);
 
 test('flatten_on_halt: on a daily-loss HALT the ACTIVE position is closed at market once, every order journaled, the trade CLOSED with the reason', async () => {
-  const config = (globalThis as any).flattenConfig;
+  const { client, config, deps, ex, llm, sim, taskQueue, tradeLogPath, traderState, view } = stack;
   const last = (await ex.fetchTicker('BTC/USDT')).last!;
   const entry = tick(last * 1.001);
   llm.enqueue(
@@ -135,7 +45,7 @@ test('flatten_on_halt: on a daily-loss HALT the ACTIVE position is closed at mar
       reasoning: 'test plan',
     }),
   );
-  await startTraders(client, config, ['BTCUSDT'], 'flatten-test');
+  await startTraders(client, config, ['BTCUSDT'], taskQueue);
   const tradeId = tradeIdFor('BTCUSDT', 1);
   await eventually('BTC entry placed', () => traderState('BTCUSDT'), (s) => s.trade?.status === 'PENDING' || s.trade?.status === 'ACTIVE', 60_000);
   if ((await traderState('BTCUSDT')).trade?.status !== 'ACTIVE') await sim.advance(1);
@@ -174,7 +84,6 @@ test('flatten_on_halt: on a daily-loss HALT the ACTIVE position is closed at mar
 
   // a retry of the flatten step (as after a crash once the market order went out): adopted, not sold again
   // (the activity's own OMS step, outside a worker: the heartbeat shell needs an activity context)
-  const deps = (globalThis as any).flattenDeps;
   const again = await omsSteps({ gateway: deps.gateway, risk: deps.risk, scrub: (t: string) => t, log: CONSOLE_OMS_LOGGER }).flattenPosition({ trade: active.trade!, reason: 'retry' });
   assert.equal(again.trade?.status, 'CLOSED', 'the retry reads the same fills and closes the same trade');
   assert.equal((await ex.fetchOrders('BTC/USDT')).filter((o) => (o.info as any).type === 'MARKET').length, 1, 'still exactly one market order');

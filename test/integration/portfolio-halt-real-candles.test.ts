@@ -1,30 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { journalActivities } from '../../src/activities/journal';
-import { startTrader, startTraders } from '../../src/cli/traders';
-import { loadConfig } from '../../src/config/load';
-import { journalTaskQueue, PORTFOLIO_WORKFLOW_ID } from '../../src/contract/ids';
-import { portfolioQuery, releaseSlotUpdate, requestSlotUpdate } from '../../src/contract/portfolioApi';
+import { releaseSlotUpdate, requestSlotUpdate } from '../../src/contract/portfolioApi';
 import type { PortfolioView } from '../../src/contract/portfolioState';
-import { stateQuery } from '../../src/contract/signals';
-import type { SymbolTraderState } from '../../src/contract/traderState';
-import type { TemporalServerHandle } from '../../src/devstack/temporalServer';
+import { PORTFOLIO_WORKFLOW_ID } from '../../src/contract/ids';
+import { startTrader, startTraders } from '../../src/cli/traders';
 import { tradeIdFor } from '../../src/domain/newTrade';
 import { belongsTo } from '../../src/oms/clientIds';
 import { readTradeLog } from '../../src/journal/tradeLog';
-import { sharedCandlesDir } from '../../src/marketdata/candleFile';
-import { startSimulator, type SimulatorHandle } from '../../src/simulator';
-import { createCcxtForSimulator } from '../../src/simulator/ccxtForSimulator';
-import { buildActivityDeps } from '../../src/worker';
-import { FakeLlmServer, structured } from '../support/fakeLlmServer';
+import { structured } from '../support/fakeLlmServer';
+import { startHaltStack, type HaltStack } from '../support/haltStack';
 import { eventually } from '../support/portfolioHarness';
-import { devServerIn, workflowBundle } from '../support/temporalEnv';
 
 /**
  * The kill switch on a real day: 19 May 2021, when BTC and ETH crashed, replayed candle by candle
@@ -35,90 +20,20 @@ import { devServerIn, workflowBundle } from '../support/temporalEnv';
  * OCO protection there, no slot is granted until the next UTC day, and at 20 May 00:00 it lifts.
  */
 
-const KEY = 'halt-paper-key-4e1a';
-const SECRET = 'halt-paper-secret-77c0';
 const DAY = Date.UTC(2021, 4, 19);
 const NEXT_DAY = Date.UTC(2021, 4, 20);
 
-let dir: string;
-let server: TemporalServerHandle;
-let sim: SimulatorHandle;
-let llm: FakeLlmServer;
-let connection: Connection;
-let client: Client;
-let worker: Worker;
-let journalWorker: Worker | undefined;
-let running: Promise<unknown>;
-let ex: ReturnType<typeof createCcxtForSimulator>;
-let tradeLogPath: string;
+let stack: HaltStack;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'de-halt-'));
-  server = await devServerIn(dir);
-  const candles = sharedCandlesDir();
-  sim = await startSimulator({
-    feed: { kind: 'candles', files: { BTCUSDT: join(candles, 'BTCUSDT-15m.csv'), ETHUSDT: join(candles, 'ETHUSDT-15m.csv') }, startAt: DAY },
-    accounts: [{ apiKey: KEY, apiSecret: SECRET, balances: { USDT: 10_000 } }],
-    stateFile: join(dir, 'simulator-state.json'),
-  });
-  llm = await FakeLlmServer.start();
-  tradeLogPath = join(dir, 'trade_log.csv');
-  const configPath = join(dir, 'trading_config.yaml');
-  writeFileSync(
-    configPath,
-    [
-      'symbols: [BTCUSDT, ETHUSDT]',
-      'cycle_interval: 1h',
-      'first_cycle: immediate', // cycle 1 at once, not at the next hour's close
-      'timeframes: [15m, 1h]',
-      `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
-      `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0 }`,
-      'risk: { max_position_size_percent: 50, max_entry_distance_percent: 50, max_total_exposure_percent: 90, daily_loss_limit_percent: 2, max_drawdown_percent: 50, equity_check_interval: 1s, max_stop_distance_percent: 80, max_target_distance_percent: 60 }',
-      `trade_log: ${tradeLogPath}`,
-    ].join('\n') + '\n',
-  );
-  const config = loadConfig(configPath);
-  const env = { ...process.env, DE_PAPER_API_KEY: KEY, DE_PAPER_API_SECRET: SECRET, OPENAI_API_KEY: 'sk-halt-test', BINANCE_API_KEY: '', BINANCE_API_SECRET: '' };
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const deps = buildActivityDeps(config, { simulatorUrl: sim.url, env });
-  worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue: 'halt-test',
-    workflowBundle: await workflowBundle(),
-    activities: createActivities(deps),
-  });
-  // the trade log's own queue (src/worker.ts serves it the same way)
-  const journal = await Worker.create({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue: journalTaskQueue('halt-test'),
-    activities: journalActivities(deps),
-  });
-  journalWorker = journal;
-  running = Promise.all([worker.run(), journal.run()]).finally(() => nativeConnection.close());
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-  ex = createCcxtForSimulator(sim.url, KEY, SECRET);
-  await ex.loadMarkets();
-  (globalThis as any).haltConfig = config;
+  stack = await startHaltStack({ name: 'halt', symbols: ['BTCUSDT', 'ETHUSDT'], day: DAY });
 });
 
 after(async () => {
-  worker?.shutdown();
-  journalWorker?.shutdown();
-  await running?.catch(() => undefined);
-  await ex?.close();
-  await connection?.close();
-  await llm?.close();
-  await sim?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 const tick = (p: number) => Math.round(p * 100) / 100;
-const view = (): Promise<PortfolioView> => client.workflow.getHandle(PORTFOLIO_WORKFLOW_ID).query(portfolioQuery);
-const traderState = (symbol: string): Promise<SymbolTraderState> => client.workflow.getHandle(`trader-${symbol}`).query(stateQuery);
 
 function plan(symbol: string, last: number, entryFactor: number, sizePercent: number) {
   const entry = tick(last * entryFactor);
@@ -131,13 +46,13 @@ function plan(symbol: string, last: number, entryFactor: number, sizePercent: nu
 }
 
 test('19 May 2021: a real crash halts the portfolio; PENDING cancelled, the position stays protected, no entry until the next UTC day', async () => {
-  const config = (globalThis as any).haltConfig;
+  const { client, config, ex, llm, sim, taskQueue, tradeLogPath, traderState, view } = stack;
   // BTC first (half the account, entry at the market: it fills), then ETH far below (stays PENDING)
   llm.enqueue(plan('BTCUSDT', (await ex.fetchTicker('BTC/USDT')).last!, 1.001, 50));
-  await startTraders(client, { ...config, symbols: ['BTCUSDT'] }, ['BTCUSDT'], 'halt-test');
+  await startTraders(client, { ...config, symbols: ['BTCUSDT'] }, ['BTCUSDT'], taskQueue);
   await eventually('BTC entry placed', () => traderState('BTCUSDT'), (s) => s.trade?.status === 'PENDING' || s.trade?.status === 'ACTIVE', 60_000);
   llm.enqueue(plan('ETHUSDT', (await ex.fetchTicker('ETH/USDT')).last!, 0.6, 20));
-  await startTrader(client, config, 'ETHUSDT', 'halt-test');
+  await startTrader(client, config, 'ETHUSDT', taskQueue);
   await eventually('ETH entry placed', () => traderState('ETHUSDT'), (s) => s.trade?.status === 'PENDING', 60_000);
   const grants = Object.keys((await view()).grants).sort();
   assert.deepEqual(grants, [tradeIdFor('BTCUSDT', 1), tradeIdFor('ETHUSDT', 1)]);

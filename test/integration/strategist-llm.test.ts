@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { TradingConfig } from '../../src/config/schema';
 import { createStrategist, NO_API_KEY_WARNING } from '../../src/strategist/createStrategist';
@@ -236,7 +239,11 @@ describe('decide() with any strategist', () => {
 });
 
 describe('createStrategist', () => {
-  const config = (strategist: Record<string, unknown>) => TradingConfig.parse({ symbols: ['BTCUSDT'], strategist });
+  // the budget's spend file in a temp dir, not the project's data/
+  const dir = mkdtempSync(join(tmpdir(), 'de-create-strategist-'));
+  const budget = { state_file: join(dir, 'llm-spend.json') };
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = (strategist: Record<string, unknown>) => TradingConfig.parse({ symbols: ['BTCUSDT'], strategist: { ...strategist, budget } });
 
   it('llm without OPENAI_API_KEY: the rules strategist, with a clear warning', () => {
     const warnings: string[] = [];
@@ -256,7 +263,7 @@ describe('createStrategist', () => {
     assert.ok(priced instanceof BudgetedStrategist);
     assert.equal(warnings.length, 1, 'gpt-4o-mini has a price by default');
     // the one price table prices the live budget: a model priced there gets no warning
-    const own = TradingConfig.parse({ symbols: ['BTCUSDT'], strategist: { kind: 'llm', base_url: server.baseUrl, model: 'm1' }, llm_models: { m1: { input_usd_per_million_tokens: 1, output_usd_per_million_tokens: 2 } } });
+    const own = TradingConfig.parse({ symbols: ['BTCUSDT'], strategist: { kind: 'llm', base_url: server.baseUrl, model: 'm1', budget }, llm_models: { m1: { input_usd_per_million_tokens: 1, output_usd_per_million_tokens: 2 } } });
     assert.ok(createStrategist(own, { OPENAI_API_KEY: API_KEY }, (m) => warnings.push(m)) instanceof BudgetedStrategist);
     assert.equal(warnings.length, 1, 'm1 is priced by llm_models');
   });

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { CliError } from '../../src/cli/errors';
 import { runPrompt } from '../../src/cli/promptCommand';
 import { sharedCandlesDir } from '../../src/marketdata/candleFile';
+import { readSpendToday } from '../../src/strategist/spendLedger';
 import { VALID_PLAN } from '../fixtures/bad-answers/scenario';
 import { FakeLlmServer, structured } from '../support/fakeLlmServer';
 
@@ -23,7 +24,8 @@ interface Run {
 }
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, OPENAI_API_KEY: '', ...env };
+  // the data folder in the temp dir: the spend file (left out of every config here) goes there, not to the project's data/
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, OPENAI_API_KEY: '', DE_DATA_DIR: join(dir, 'data'), ...env };
   delete childEnv.TRADING_CONFIG; // the project's config/trading_config.yaml unless --config says otherwise
   return new Promise((resolve) => {
     execFile(
@@ -87,6 +89,8 @@ describe('prompt CLI', () => {
     assert.match(run.stdout, /=== VERDICT ===\nREJECTED at validation \(SIZE_OVER_LIMIT\): position size 50% of equity is over the limit of 10%/);
     assert.match(run.stdout, /command: \{"action":"DO_NOTHING"/);
     assert.ok(!run.stdout.includes(API_KEY) && !run.stderr.includes(API_KEY));
+    // the config leaves strategist.budget.state_file out: the call's spend is kept in the data folder DE_DATA_DIR names
+    assert.deepEqual(readSpendToday(join(dir, 'data', 'llm-spend.json')), { day: new Date().toISOString().slice(0, 10), tokens: 150, cost: 0, calls: 1 });
   });
 
   it('bad arguments: a clear error and a non-zero exit', async () => {

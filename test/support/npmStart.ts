@@ -23,7 +23,9 @@ export interface PaperStackOptions {
 
 /**
  * Writes `dir`/trading_config.yaml (paper, the trade log in `dir`) and returns the environment npm
- * start runs with: that config, the data in `dir`/data, no OpenAI key and no candles dir from outside.
+ * start runs with: that config, the data folder `dir`/data (DE_DATA_DIR: the dev server's database,
+ * the paper account, and the feed watch and LLM spend files, which the config leaves out), no OpenAI
+ * key and no candles dir from outside.
  */
 export function paperStackEnv(dir: string, opts: PaperStackOptions): NodeJS.ProcessEnv {
   const configFile = join(dir, 'trading_config.yaml');

@@ -5,6 +5,7 @@ import { RiskConfig } from '../../src/config/schema';
 import type { AiCommand } from '../../src/domain/commands';
 import type { Trade } from '../../src/domain/trade';
 import type { OmsContext } from '../../src/oms/types';
+import { applyEvents, ensureProtection, OrderTracker } from '../../src/oms';
 import { belongsTo, entryClientId } from '../../src/oms/clientIds';
 import { entryRef } from '../../src/oms/exchangeView';
 import { createPendingTrade, tradeIdFor } from '../../src/domain/newTrade';
@@ -83,6 +84,17 @@ export function plan(entry: number, stop: number, targets: number[], percent = 1
     },
     reasoning: 'test plan',
   };
+}
+
+/** ADJUST_TRADE of `tradeId`: the new stop, and new targets when given */
+export function adjust(tradeId: string, stop: number, targets?: number[]): AiCommand {
+  return { action: 'ADJUST_TRADE', order_id: tradeId, new_stop_loss_price: stop, new_take_profit_prices: targets ?? null, reasoning: 'trail the stop' };
+}
+
+/** the trade after the tracker's look at the exchange and the protection the OMS then ensures, as the workflow runs them after a fill */
+export async function trackAndProtect(h: Harness, trade: Trade): Promise<Trade> {
+  const tracked = applyEvents(trade, await new OrderTracker(h.gateway).trackOrders([trade]));
+  return applyEvents(tracked, (await ensureProtection(h.gateway, tracked)).events);
 }
 
 /** our trade's orders resting on the simulator's book */

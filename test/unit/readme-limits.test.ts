@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { dataDir } from '../../src/config/dataDir';
 import { Duration, TradingConfig } from '../../src/config/schema';
 
 /** The README's table of limits says the truth: every limit key is there, with the default the schema applies. */
@@ -9,6 +10,8 @@ describe('README: the risk envelope table', () => {
   const rows = [...readme.matchAll(/^\| `([a-z_.]+)` \| ([^|]+) \|/gm)].map((m) => ({ key: m[1]!, shown: m[2]!.trim() }));
   const defaults = TradingConfig.parse({ symbols: ['BTCUSDT'] }) as unknown as Record<string, Record<string, unknown>>;
   const valueAt = (key: string): unknown => key.split('.').reduce<any>((o, k) => o?.[k], defaults);
+  // a file left to the data folder is shown in the data folder's default place, data/
+  const shownPath = (value: string) => (value.startsWith(`${dataDir()}/`) ? `data/${value.slice(dataDir().length + 1)}` : value);
 
   it('lists every risk, market_data and strategist budget/answer limit', () => {
     const documented = new Set(rows.map((r) => r.key));
@@ -29,7 +32,7 @@ describe('README: the risk envelope table', () => {
       const value = valueAt(key);
       // durations are shown as the config writes them (1m, 4h) and parsed to ms by the schema
       if (typeof value === 'number') assert.equal(/^\d+(ms|s|m|h|d)$/.test(shown) ? Duration.parse(shown) : Number(shown), value, key);
-      else if (typeof value === 'string') assert.equal(shown, `\`${value}\``, key);
+      else if (typeof value === 'string') assert.equal(shown, `\`${shownPath(value)}\``, key);
     }
     assert.ok(rows.length >= 18, `${rows.length} rows`);
   });

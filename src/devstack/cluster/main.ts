@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { PROJECT_ROOT } from '../temporalServer';
+import { dataDir } from '../../config/dataDir';
 import { startCluster } from './cluster';
 import { ClusterToolsMissing } from './tools';
 
@@ -18,7 +18,7 @@ function port(value: string): number {
 
 const program = new Command('npm run cluster --')
   .description("docker-compose.yml's Temporal on PostgreSQL and its Web UI as plain processes (tools: bash scripts/setup-cluster.sh)")
-  .option('--dir <dir>', 'PostgreSQL data and the logs (kept: a later start carries on)', join(process.env.DE_DATA_DIR ?? join(PROJECT_ROOT, 'data'), 'cluster'))
+  .option('--dir <dir>', 'PostgreSQL data and the logs (kept: a later start carries on)', join(dataDir(), 'cluster'))
   .option('--port <port>', 'Temporal frontend gRPC port, as compose publishes it', port, 7233)
   .option('--ui-port <port>', 'Web UI port, as compose publishes it', port, 8080)
   .option('--postgres-port <port>', 'PostgreSQL port (default: a free one)', port)
