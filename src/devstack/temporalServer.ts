@@ -21,7 +21,8 @@ export class TemporalServerError extends Error {
   override name = 'TemporalServerError';
 }
 
-function isExecutable(path: string): boolean {
+/** a file this process may run (tools found on disk: the Temporal CLI here, the cluster's binaries in cluster/tools.ts) */
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

@@ -1,6 +1,6 @@
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../temporalServer';
+import { isExecutable as executable, PROJECT_ROOT } from '../temporalServer';
 import { composeVersions } from './compose';
 
 /**
@@ -29,15 +29,6 @@ export interface ClusterTools {
   postgresBin: string;
   /** the Temporal CLI (operator commands of deploy/temporal/create-namespace.sh) */
   temporalCli: string;
-}
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function clusterToolsDir(root = PROJECT_ROOT): string {
