@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, openSync, closeSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
@@ -19,6 +19,16 @@ export const DEFAULT_UI_PORT = 8233;
 
 export class TemporalServerError extends Error {
   override name = 'TemporalServerError';
+}
+
+/** the server's last words, for an error that must say why it stopped (its log may be gone by the time one reads it) */
+function lastLogLine(logFile: string): string {
+  try {
+    const last = readFileSync(logFile, 'utf8').trimEnd().split('\n').at(-1)?.trim();
+    return last ? `: ${last.slice(0, 400)}` : '';
+  } catch {
+    return '';
+  }
 }
 
 /** a file this process may run (tools found on disk: the Temporal CLI here, the cluster's binaries in cluster/tools.ts) */
@@ -194,7 +204,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<TemporalSe
   const exited = new Promise<void>((resolveExit) => {
     child.once('exit', (code, signal) => {
       exitReason = signal ?? `exit code ${code}`;
-      exitInfo = `Temporal dev server exited (${signal ?? `code ${code}`}); see ${opts.logFile}`;
+      exitInfo = `Temporal dev server exited (${signal ?? `code ${code}`}); see ${opts.logFile}${lastLogLine(opts.logFile)}`;
       if (child.pid !== undefined) removeRecord(pidFile, child.pid);
       resolveExit();
     });

@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { join } from 'node:path';
 import { freePort } from '../../src/devstack/freePort';
-import { findTemporalCli, startDevServer, type TemporalServerHandle } from '../../src/devstack/temporalServer';
+import { findTemporalCli, startDevServer, TemporalServerError, type TemporalServerHandle } from '../../src/devstack/temporalServer';
 import { registerSearchAttributes } from '../../src/cli/searchAttributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contract/searchAttributes';
 import { journalTaskQueue } from '../../src/contract/ids';
@@ -45,7 +45,17 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
  * its database and log in `dir`, and the product's search attributes registered.
  */
 export async function devServerIn(dir: string): Promise<TemporalServerHandle> {
-  return devServerOn(dir, `127.0.0.1:${await freePort()}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await devServerOn(dir, `127.0.0.1:${await freePort()}`);
+    } catch (err) {
+      // A port picked free can be taken before the server binds it (the dev server also binds
+      // internal ports of its own choosing): once more on another port. Any other failure, or a
+      // second one, is the test's.
+      if (attempt >= 2 || !(err instanceof TemporalServerError) || !/exited \(code/.test(err.message)) throw err;
+      console.error(`dev server start failed, once more on another port: ${err.message}`);
+    }
+  }
 }
 
 /** the same on a given address: a dev server started again on the database of one that died */
