@@ -30,11 +30,16 @@ export function utcDateTime(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 10)} ${utcClock(epochMs)}`;
 }
 
+/** "20 s", "15 min", "1 h", "90 min" */
+export function durationText(ms: number): string {
+  if (ms < 120_000) return `${Number((ms / 1000).toFixed(1))} s`;
+  if (ms < 3_600_000 || (ms < 7_200_000 && ms % 3_600_000 !== 0)) return `${Number((ms / 60_000).toFixed(1))} min`;
+  return `${Number((ms / 3_600_000).toFixed(1))} h`;
+}
+
 /** "every 20 s", "every 15 min", "every 1 h", "every 90 min" */
 export function cadenceText(ms: number): string {
-  if (ms < 120_000) return `every ${Number((ms / 1000).toFixed(1))} s`;
-  if (ms < 3_600_000 || (ms < 7_200_000 && ms % 3_600_000 !== 0)) return `every ${Number((ms / 60_000).toFixed(1))} min`;
-  return `every ${Number((ms / 3_600_000).toFixed(1))} h`;
+  return `every ${durationText(ms)}`;
 }
 
 /** a price or quantity as a trader writes it: no float noise (64702.020000001 -> 64702.02) */

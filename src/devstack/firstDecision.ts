@@ -1,5 +1,6 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { TradingConfig } from '../config/schema';
+import { durationText } from '../contract/displayText';
 import type { SymbolTraderState } from '../contract/traderState';
 import { queryTraderState, type StartedTrader } from '../cli/traders';
 import { offsetCapMs, symbolOffsetMs } from '../domain/cycleSchedule';
@@ -24,13 +25,6 @@ type Cadence = Pick<TradingConfig, 'cycle_interval' | 'first_cycle' | 'cycle_off
 /** at most this many symbols get a line of their own (and are asked) */
 export const SHOWN_SYMBOLS = 5;
 
-/** "20 s", "15 min", "4 h" */
-export function everyText(ms: number): string {
-  if (ms < 120_000) return `${Number((ms / 1000).toFixed(1))} s`;
-  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Number((ms / 3_600_000).toFixed(1))} h`;
-}
-
 const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
 
 /** a cadence of whole minutes, hours or days as a candle's timeframe (15m, 1h, 1d) */
@@ -43,7 +37,7 @@ function timeframeOf(ms: number): string | undefined {
 function alignment(symbol: string, config: Cadence): string {
   const offset = symbolOffsetMs(symbol, offsetCapMs(config.cycle_interval, config.cycle_offset_max));
   const tf = timeframeOf(config.cycle_interval);
-  return `aligned to the ${tf ? `${tf} candle close` : `${everyText(config.cycle_interval)} cycle grid`}${offset > 0 ? ` +${elapsedText(offset)}` : ''}`;
+  return `aligned to the ${tf ? `${tf} candle close` : `${durationText(config.cycle_interval)} cycle grid`}${offset > 0 ? ` +${elapsedText(offset)}` : ''}`;
 }
 
 function line(t: TraderSchedule, config: Cadence, now: number): string {

@@ -10,6 +10,7 @@ import { checkStrategistEndpoint } from '../strategist/createStrategist';
 import { buildActivityDeps, createWorker, type WorkerGroup } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
 import { TASK_QUEUE } from '../contract/ids';
+import { cadenceText } from '../contract/displayText';
 import { dataDir } from '../config/dataDir';
 import { superviseDevServer, type SupervisedServer } from './devServerSupervisor';
 import { settleLeftoverServer } from './leftoverServer';
@@ -20,7 +21,7 @@ import { claimStack } from './stackLock';
 import { refuseUnsafeMode, strategistSummary } from './startChecks';
 import type { StartOptions } from './startOptions';
 import { DEFAULT_TEMPORAL_ADDRESS, ensureTemporalCli, ensureTemporalServer, findTemporalCli, tryConnect, type TemporalServerHandle } from './temporalServer';
-import { decisionLines, everyText, SHOWN_SYMBOLS, traderSchedules } from './firstDecision';
+import { decisionLines, SHOWN_SYMBOLS, traderSchedules } from './firstDecision';
 import { StartSteps } from './startProgress';
 
 /**
@@ -199,7 +200,7 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
     console.log(`  strategist:  ${strategist.line}`);
     if (strategist.warning) console.warn(`WARNING: ${strategist.warning}`);
     console.log(`  trade log:   ${config.trade_log}`);
-    console.log(`  symbols (every ${everyText(config.cycle_interval)}):`);
+    console.log(`  symbols (${cadenceText(config.cycle_interval)}):`);
     for (const line of lines) console.log(line);
     const cli = opts.cliPrefix ?? 'npm run cli --';
     console.log(`  CLI:         ${cli} status   (Ctrl-C here stops the stack; workflows resume next start)`);

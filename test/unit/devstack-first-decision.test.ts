@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decisionLines, everyText, type TraderSchedule } from '../../src/devstack/firstDecision';
+import { durationText } from '../../src/contract/displayText';
+import { decisionLines, type TraderSchedule } from '../../src/devstack/firstDecision';
 import { elapsedText } from '../../src/devstack/startProgress';
 import { cycleGrid, firstCycleAt, offsetCapMs, symbolOffsetMs } from '../../src/domain/cycleSchedule';
 
@@ -54,6 +55,6 @@ describe('when the first decision comes (the lines after ready:)', () => {
   it("the demo's 7.5 s cycles sit on a cycle grid, not a candle close", () => {
     const demo: Cadence = { cycle_interval: 7_500, first_cycle: 'aligned', cycle_offset_max: 2 * 60_000 };
     assert.match(decisionLines([fresh('BTCUSDT', demo)], demo, now, { ...opts, demo: true })[0]!, /^ {2}first decision: BTCUSDT at 12:29:5\d UTC \((in [\d.]+ s|due now)\), aligned to the 7\.5 s cycle grid \+0\.\d s$/);
-    assert.deepEqual([everyText(7_500), everyText(15 * 60_000), everyText(4 * 3_600_000)], ['7.5 s', '15 min', '4 h']);
+    assert.deepEqual([durationText(7_500), durationText(15 * 60_000), durationText(4 * 3_600_000)], ['7.5 s', '15 min', '4 h']);
   });
 });
