@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { cadenceText } from '../../src/contract/displayText';
 import { ORDER_MONITOR_WORKFLOW_ID, PORTFOLIO_WORKFLOW_ID } from '../../src/contract/ids';
 import { PROJECT_ROOT } from '../../src/devstack/temporalServer';
 import { launchChromium, pageText, readmeViewsSnippet, untilText } from '../support/chromium';
@@ -22,6 +23,8 @@ import { currentDetailsOf, planAt, SECRETS, summariesOf, untilTradeStatus, webUi
  * Screenshots go to a temp dir; WEBUI_SCREENSHOTS=docs writes the README's (docs/webui-*.png).
  */
 
+/** the stack's cadence as the product writes it ("every 1 h"): the stack picks an interval with no cycle due while the test runs */
+const cadence = () => cadenceText(stack.config.cycle_interval);
 const REASONING = 'EMA20 above EMA50 on the 1h; buying the pullback to support';
 let stack: WebUiStack;
 let trader: WorkflowHandle;
@@ -83,13 +86,13 @@ describe('what the Web UI is given', () => {
     assert.match(first!, /^\*\*ACTIVE LONG BTCUSDT: entry [\d.]+, stop [\d.]+, targets [\d.]+, filled [\d.]+, unrealized [+-]?[\d.]+% at [\d.]+\*\*$/);
     assert.match(details, /^- \*\*Last decision\*\*: cycle 1 at \d\d:\d\d(:\d\d)? UTC \(llm\): PLAN_TRADE LONG .*; accepted, EXECUTED: T-BTCUSDT-0+1 PENDING/m);
     assert.match(details, new RegExp(`^- \\*\\*Reasoning\\*\\*: ${REASONING}$`, 'm'));
-    assert.match(details, /^- \*\*Next cycle\*\*: \d\d:\d\d(:\d\d)? UTC \(every 1 h\)$/m);
+    assert.match(details, new RegExp(`^- \\*\\*Next cycle\\*\\*: \\d\\d:\\d\\d(:\\d\\d)? UTC \\(${cadence()}\\)$`, 'm'));
     assert.match(details, /^- \*\*Last error\*\*: none$/m);
     assert.match(details, /^- \*\*Risk\*\*: holds the portfolio slot of T-BTCUSDT-0+1 · 1\/3 new trades today \(UTC\)$/m);
     assert.match(details, /^- \*\*Mode\*\*: paper · WAITING · run 1$/m);
     const description = await trader.describe();
-    assert.match((await description.staticSummary()) ?? '', /^BTCUSDT trader · paper · LLM fake-model at 127\.0\.0\.1:\d+ \(rules without OPENAI_API_KEY\) · every 1 h$/);
-    assert.match((await description.staticDetails()) ?? '', /- \*\*Cadence\*\*: every 1 h on 15m\/1h candles/);
+    assert.match((await description.staticSummary()) ?? '', new RegExp(`^BTCUSDT trader · paper · LLM fake-model at 127\\.0\\.0\\.1:\\d+ \\(rules without OPENAI_API_KEY\\) · ${cadence()}$`));
+    assert.ok(((await description.staticDetails()) ?? '').includes(`- **Cadence**: ${cadence()} on 15m/1h candles`), 'the cadence in the static details');
   });
 
   it('the order monitor says what it watches; the portfolio its slots; both were started with a summary', async () => {
@@ -145,7 +148,7 @@ describe('in a real browser (headless Chromium)', () => {
       assert.match(card, /ACTIVE LONG BTCUSDT: entry [\d.]+, stop [\d.]+, targets [\d.]+, filled [\d.]+, unrealized [+-]?[\d.]+% at [\d.]+/);
       assert.match(card, /Last decision: cycle 1 at .* PLAN_TRADE LONG .*accepted, EXECUTED/);
       assert.ok(card.includes(`Reasoning: ${REASONING}`), 'the reasoning, rendered (no markdown left)');
-      assert.match(card, /Next cycle: \d\d:\d\d(:\d\d)? UTC \(every 1 h\)/);
+      assert.match(card, new RegExp(`Next cycle: \\d\\d:\\d\\d(:\\d\\d)? UTC \\(${cadence()}\\)`));
       assert.match(card, /Mode: paper/);
       assert.match(card, /BTCUSDT trader · paper · LLM fake-model/, 'the static summary');
       await page.screenshot({ path: shotPath('trader') });

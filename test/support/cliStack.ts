@@ -15,6 +15,7 @@ import { stateQuery } from '../../src/contract/signals';
 import type { SymbolTraderState } from '../../src/contract/traderState';
 import { FakeLlmServer, structured } from './fakeLlmServer';
 import { devServerIn } from './temporalEnv';
+import { quietCadence } from './quietCadence';
 
 /**
  * What the CLI tests run the real CLI against: a Temporal dev server from the project's CLI, the
@@ -76,8 +77,7 @@ export async function startCliStack(opts: { prefix: string; symbols: readonly st
     configFile,
     [
       `symbols: [${opts.symbols.join(', ')}]`,
-      'cycle_interval: 1h', // one cycle when a trader starts, then none during the test
-      'first_cycle: immediate', // that one at once, not at the next hour's close
+      ...quietCadence().lines, // one cycle when a trader starts, at once, then none during the test
       `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
       `strategist: { kind: llm, base_url: "${llm.baseUrl}", max_retries: 0, timeout: 10s, budget: { state_file: "${join(dir, 'llm-spend.json')}" } }`,
       `market_data: { watch_file: "${join(dir, 'feed-watch.json')}" }`,

@@ -25,6 +25,7 @@ import { recordHistory } from './temporalHistories';
 import { workflowBundle } from './temporalEnv';
 import { devServerIn, devServerOn } from './temporalEnv';
 import { startCluster, type ClusterHandle } from '../../src/devstack/cluster/cluster';
+import { quietCadence } from './quietCadence';
 
 /**
  * The whole product on one machine for crash tests: a Temporal dev server (the project's pinned
@@ -138,8 +139,7 @@ export async function startCrashStack(name: string, on: CrashServer = 'dev', opt
       [
         `symbols: [${SYMBOL}]`,
         // one cycle only: the test drives everything after the first decision through the exchange
-        'cycle_interval: 1h',
-        'first_cycle: immediate', // that one cycle at once, not at the next hour's close
+        ...quietCadence().lines, // that one cycle at once, and no grid point while the test runs
         'timeframes: [15m, 1h]',
         `exchange: { mode: paper, simulator_url: "${sim.url}", user_stream: ${opts.userStream === true} }`,
         `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0, budget: { state_file: "${join(dir, 'llm-spend.json')}" } }`,

@@ -20,6 +20,7 @@ import { createCcxtForSimulator } from '../../src/simulator/ccxtForSimulator';
 import { buildActivityDeps } from '../../src/worker';
 import { FakeLlmServer } from './fakeLlmServer';
 import { devServerIn, workflowBundle } from './temporalEnv';
+import { quietCadence } from './quietCadence';
 
 /**
  * The portfolio's halt on a real day (portfolio-halt-real-candles, portfolio-flatten-on-halt): the
@@ -88,8 +89,7 @@ export async function startHaltStack(opts: HaltStackOptions): Promise<HaltStack>
       configPath,
       [
         `symbols: [${opts.symbols.join(', ')}]`,
-        'cycle_interval: 1h',
-        'first_cycle: immediate', // cycle 1 at once, not at the next hour's close
+        ...quietCadence().lines, // cycle 1 at once, and no grid point while the test runs
         'timeframes: [15m, 1h]',
         `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
         // the worker's state files in the temp dir, not the project's data/

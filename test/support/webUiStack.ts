@@ -21,6 +21,7 @@ import { FakeLlmServer, structured } from './fakeLlmServer';
 import { eventually } from './portfolioHarness';
 // the SDK's INFO chatter off (Runtime.install there), as in every workflow test
 import './temporalEnv';
+import { quietCadence } from './quietCadence';
 
 /**
  * The product as a newcomer runs it, for the Web UI tests: the Temporal CLI's dev server WITH its
@@ -80,8 +81,7 @@ export async function webUiStack(): Promise<WebUiStack> {
     configPath,
     [
       'symbols: [BTCUSDT]',
-      'cycle_interval: 1h',
-      'first_cycle: immediate', // cycle 1 at once, not at the next hour's close
+      ...quietCadence().lines, // cycle 1 at once, and no grid point while the test runs
       'timeframes: [15m, 1h]',
       `exchange: { mode: paper, simulator_url: "${sim.url}" }`,
       `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0, budget: { state_file: "${join(dir, 'llm-spend.json')}" } }`,
