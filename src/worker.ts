@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { ActivityDeps } from './activities/deps';
 import { portfolioInput } from './cli/traders';
@@ -15,6 +15,7 @@ import { SpendLedger } from './strategist/spendLedger';
 import { PortfolioSpendBook } from './activities/llmSpendBook';
 import { journalTaskQueue, TASK_QUEUE } from './contract/ids';
 import { journalActivities } from './activities/journal';
+import { WithoutJournalWorkerNotice } from './journalWorkerNotice';
 import { marketLimitsFrom } from './activities/marketGuard';
 import { FeedWatch } from './marketdata/feedWatch';
 
@@ -171,8 +172,9 @@ export function buildActivityDeps(config: TradingConfig, opts: ActivityDepsOptio
 
 /** `npm run worker` / the worker container: connect, run until SIGINT/SIGTERM, drain, exit. */
 export async function runWorkerProcess(): Promise<void> {
-  // we stop the worker ourselves on a signal, so that the order of shutdown is ours
-  Runtime.install({ shutdownSignals: [] });
+  // we stop the worker ourselves on a signal, so that the order of shutdown is ours; the SDK's
+  // default logger (INFO), less its notice that the journal's worker hosts no workflows
+  Runtime.install({ shutdownSignals: [], logger: new WithoutJournalWorkerNotice(new DefaultLogger('INFO'), journalTaskQueue(TASK_QUEUE)) });
   const config = loadConfig();
   const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';

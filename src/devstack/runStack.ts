@@ -9,7 +9,8 @@ import { startTraders } from '../cli/traders';
 import { checkStrategistEndpoint } from '../strategist/createStrategist';
 import { buildActivityDeps, createWorker, type WorkerGroup } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../contract/searchAttributes';
-import { TASK_QUEUE } from '../contract/ids';
+import { journalTaskQueue, TASK_QUEUE } from '../contract/ids';
+import { WithoutJournalWorkerNotice } from '../journalWorkerNotice';
 import { cadenceText } from '../contract/displayText';
 import { dataDir } from '../config/dataDir';
 import { superviseDevServer, type SupervisedServer } from './devServerSupervisor';
@@ -46,7 +47,8 @@ export async function runStack(opts: StartOptions, env: NodeJS.ProcessEnv = proc
   // WARN, and the core's native logs forwarded through the outage logger, which turns its stream of
   // retry warnings during an outage into one line when the server is back.
   let stopping = false;
-  const outage: OutageLogger = new OutageLogger(new DefaultLogger((env.DE_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'), {
+  const sdkLog = new WithoutJournalWorkerNotice(new DefaultLogger((env.DE_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'), journalTaskQueue(TASK_QUEUE));
+  const outage: OutageLogger = new OutageLogger(sdkLog, {
     print: (line) => console.log(line),
     onUnannounced: () => {
       void untilAnswers(address, () => !stopping && outage.inOutage).then((back) => {
