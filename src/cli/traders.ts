@@ -12,6 +12,7 @@ import type { SymbolTraderInput } from '../contract/traderState';
 import { stateQuery } from '../contract/signals';
 import type { SymbolTraderState } from '../contract/traderState';
 import { portfolioLimits, symbolEntryRules } from '../config/envelope';
+import { modelPrices } from '../config/llmPrices';
 import type { PortfolioInput } from '../contract/portfolioState';
 import { CliError, EXIT_USAGE } from './errors';
 import { offsetCapMs } from '../domain/cycleSchedule';
@@ -93,7 +94,11 @@ export async function startTrader(client: Client, config: TradingConfig, symbol:
 
 /** the portfolio workflow's input from the config (also what requestSlot starts it with) */
 export function portfolioInput(config: TradingConfig): PortfolioInput {
-  return { limits: portfolioLimits(config.risk), symbols: [...config.symbols], equityIntervalMs: config.risk.equity_check_interval };
+  const input: PortfolioInput = { limits: portfolioLimits(config.risk), symbols: [...config.symbols], equityIntervalMs: config.risk.equity_check_interval };
+  const s = config.strategist;
+  // the budget its card shows beside the day's LLM spend; the rules strategist spends nothing
+  if (s.kind === 'llm') input.llmBudget = { dailyTokens: s.budget.daily_tokens, dailyCost: s.budget.daily_cost, model: s.model, priced: modelPrices(config.llm_models)[s.model] !== undefined };
+  return input;
 }
 
 /** The one order monitor; its watch set is filled by the traders' watchOrders activity. */

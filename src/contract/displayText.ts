@@ -53,3 +53,14 @@ export function signedPercent(p: number): string {
   const rounded = Math.round(p * 100) / 100;
   return `${rounded > 0 ? '+' : ''}${rounded}%`;
 }
+
+/** "12,345": a whole count with thousands separators (written out: no locale in workflow code) */
+export function count(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** "$0.02", "$0.0004" for a fraction of a cent, "$0" */
+export function usd(x: number): string {
+  if (x === 0) return '$0';
+  return x < 0.01 ? `$${Number(x.toPrecision(2))}` : `$${x.toFixed(2)}`;
+}

@@ -21,8 +21,23 @@ export interface PortfolioInput {
   reconcileEvery?: number;
   /** continue-as-new after this many readings (default 500) */
   maxReadingsPerRun?: number;
+  /** the LLM's daily budget per the config that started the portfolio: shown beside its spend (absent: the rules strategist, or a run from before) */
+  llmBudget?: LlmBudgetShown;
   /** set by continue-as-new only */
   state?: PortfolioState;
+}
+
+/**
+ * strategist.budget as the Web UI card and `cli risk` show it. Each worker applies its own
+ * config's budget; this is the one the portfolio was started with (normally the same config).
+ */
+export interface LlmBudgetShown {
+  dailyTokens: number;
+  /** USD; null: no money limit */
+  dailyCost: number | null;
+  model: string;
+  /** llm_models has both prices of the model: the ledger's cost is its USD cost (else it counts nothing) */
+  priced: boolean;
 }
 
 export interface PortfolioState {
@@ -49,6 +64,7 @@ export interface PortfolioState {
 /** what `cli risk` and the Web UI show */
 export interface PortfolioView extends PortfolioState {
   limits: PortfolioLimits;
+  llmBudget?: LlmBudgetShown;
   figures: RiskFigures | null;
   exposure: Exposure & { totalPercent: number | null };
 }

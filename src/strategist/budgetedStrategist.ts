@@ -23,7 +23,9 @@ export interface BudgetOptions {
  * reasoning says why), or the decision is DO_NOTHING with LLM_BUDGET_SPENT, as configured.
  *
  * The check is before each call, so the call that crosses the budget completes (a budget is
- * overshot by at most one answer per symbol deciding at that moment).
+ * overshot by at most one answer per symbol deciding at that moment). A ledger that cannot be read
+ * makes the decision DO_NOTHING with LLM_BUDGET_UNKNOWN (not the fallback: nothing says the
+ * budget is spent).
  */
 export class BudgetedStrategist implements Strategist {
   readonly kind: Strategist['kind'];
@@ -40,8 +42,15 @@ export class BudgetedStrategist implements Strategist {
 
   async propose(request: StrategistRequest): Promise<Proposal> {
     const now = (this.options.clock ?? Date.now)();
-    // a ledger that cannot be read throws: the LLM is not called on a budget nobody can check
-    const spent = budgetSpent(await this.options.ledger.today(now), this.options.budget);
+    let today;
+    try {
+      today = await this.options.ledger.today(now);
+    } catch (err) {
+      // the LLM is not called on a budget nobody can check; the next cycle checks again
+      const reason = `LLM budget unknown: ${err instanceof Error ? err.message : String(err)}; the LLM is not called until the day's spend can be read`;
+      return { ok: false, source: this.llm.kind, stage: 'llm', code: 'LLM_BUDGET_UNKNOWN', reason };
+    }
+    const spent = budgetSpent(today, this.options.budget);
     if (spent) return this.#fallback(request, spent, now);
     const proposal = await this.llm.propose(request);
     if (!proposal.usage) return proposal;

@@ -1,5 +1,5 @@
 import type { TradingConfig } from '../config/schema';
-import type { ModelPrice } from '../domain/llmBudget';
+import { modelPrices } from '../config/llmPrices';
 import { BudgetedStrategist } from './budgetedStrategist';
 import { LlmStrategist } from './llmStrategist';
 import { SpendLedger, type SpendBook } from './spendLedger';
@@ -51,16 +51,6 @@ export function createStrategist(
     fallback: b.when_spent === 'rules' ? new RulesStrategist() : null,
     warn,
   });
-}
-
-/** the models of the one price table (llm_models) that have both prices, as the budget reads them */
-export function modelPrices(models: TradingConfig['llm_models']): Record<string, ModelPrice> {
-  const out: Record<string, ModelPrice> = {};
-  for (const [model, m] of Object.entries(models)) {
-    if (m.input_usd_per_million_tokens === undefined || m.output_usd_per_million_tokens === undefined) continue;
-    out[model] = { inputPerMillion: m.input_usd_per_million_tokens, outputPerMillion: m.output_usd_per_million_tokens };
-  }
-  return out;
 }
 
 /**

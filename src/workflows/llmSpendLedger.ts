@@ -1,5 +1,5 @@
 import { setHandler } from '@temporalio/workflow';
-import { daySpendProblem, mergedSpend, spendEntryProblem, withEntry } from '../domain/llmBudget';
+import { daySpendProblem, mergedSpend, spendEntryProblem, withEntry, type DaySpend } from '../domain/llmBudget';
 import { llmSpendQuery, recordLlmSpendUpdate, seedLlmSpendUpdate } from '../contract/portfolioApi';
 import type { PortfolioState } from '../contract/portfolioState';
 
@@ -11,12 +11,18 @@ import type { PortfolioState } from '../contract/portfolioState';
  * The figure lives in the portfolio's state and is carried over continue-as-new.
  *
  * Handlers only, no new commands: histories from before the ledger replay as they were.
+ * `shown` refreshes the workflow's current details (the Web UI card), which are not a command.
  */
-export function keepLlmSpend(state: PortfolioState): void {
-  setHandler(recordLlmSpendUpdate, (entry) => (state.llmSpend = withEntry(state.llmSpend ?? null, entry)), {
+export function keepLlmSpend(state: PortfolioState, shown: () => void): void {
+  const kept = (spend: DaySpend): DaySpend => {
+    state.llmSpend = spend;
+    shown();
+    return spend;
+  };
+  setHandler(recordLlmSpendUpdate, (entry) => kept(withEntry(state.llmSpend ?? null, entry)), {
     validator: (entry) => refuseIf('recordLlmSpend', spendEntryProblem(entry)),
   });
-  setHandler(seedLlmSpendUpdate, (copy) => (state.llmSpend = mergedSpend(state.llmSpend ?? null, copy)), {
+  setHandler(seedLlmSpendUpdate, (copy) => kept(mergedSpend(state.llmSpend ?? null, copy)), {
     validator: (copy) => refuseIf('seedLlmSpend', daySpendProblem(copy)),
   });
   setHandler(llmSpendQuery, () => state.llmSpend ?? null);

@@ -117,7 +117,7 @@ export async function portfolio(input: PortfolioInput): Promise<PortfolioState> 
     },
   );
   setHandler(portfolioQuery, () => view());
-  keepLlmSpend(state);
+  keepLlmSpend(state, showDetails);
   publish();
 
   let readings = 0;
@@ -209,6 +209,7 @@ export async function portfolio(input: PortfolioInput): Promise<PortfolioState> 
       grants: { ...state.grants },
       pendingRows: tradeLog.unwritten(),
       limits: input.limits,
+      ...(input.llmBudget ? { llmBudget: input.llmBudget } : {}),
       figures: state.book ? riskFigures(state.book) : null,
       exposure: { ...exposure, totalPercent: equityNow ? percent(exposure.total, equityNow) : null },
     };
@@ -222,6 +223,11 @@ export async function portfolio(input: PortfolioInput): Promise<PortfolioState> 
       upsertSearchAttributes([{ key: PortfolioStatusKey, value: status }]);
       published = status;
     }
-    setCurrentDetails(describeView(view()));
+    showDetails();
+  }
+
+  /** the workflow's current details (not a command: the LLM spend's Updates refresh them with no history of their own) */
+  function showDetails(): void {
+    setCurrentDetails(describeView(view(), Date.now()));
   }
 }

@@ -97,7 +97,10 @@ describe('what the Web UI is given', () => {
 
   it('the order monitor says what it watches; the portfolio its slots; both were started with a summary', async () => {
     assert.match(await currentDetailsOf(monitor()), /^\*\*Watching 1 open trade\*\*[\s\S]*^- T-BTCUSDT-0+1 \(BTCUSDT (PENDING|ACTIVE) LONG\): (entry placed, OTOCO|protected by OCO)/m);
-    assert.match(await currentDetailsOf(portfolio()), /slots 1\/3 used/);
+    const card = await currentDetailsOf(portfolio());
+    assert.match(card, /slots 1\/3 used/);
+    // the one LLM answer so far (the test server reports 100 + 50 tokens); the config prices no fake-model
+    assert.match(card, /^LLM spend today \(\d{4}-\d\d-\d\d UTC\): 150 of 1,000,000 tokens \(0%\) in 1 call · no cost: llm_models has no price for fake-model$/m);
     assert.match((await (await monitor().describe()).staticSummary()) ?? '', /^order monitor · /);
     assert.match((await (await portfolio().describe()).staticSummary()) ?? '', /^portfolio risk envelope · BTCUSDT · max 3 open trades$/);
   });
@@ -170,6 +173,24 @@ describe('in a real browser (headless Chromium)', () => {
         assert.ok(timeline.includes(s), `the timeline shows "${s}"`);
       }
       await page.screenshot({ path: shotPath('timeline') });
+    } finally {
+      await close();
+    }
+  });
+
+  it("the portfolio's page shows its card with the LLM spend of the day", async () => {
+    const { browser, close } = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.setViewport({ width: 1400, height: 1000 });
+      const { runId } = await portfolio().describe();
+      await page.goto(`${stack.uiUrl}/namespaces/default/workflows/${PORTFOLIO_WORKFLOW_ID}/${runId}/user-metadata`, { waitUntil: 'load' });
+      await untilText(page, 'LLM spend today');
+      const card = await pageText(page);
+      // the page renders the markdown: 1/3 becomes a fraction (1⁄3)
+      assert.match(card, /slots 1.3 used/);
+      assert.match(card, /LLM spend today \(\d{4}-\d\d-\d\d UTC\): 150 of 1,000,000 tokens \(0%\) in 1 call · no cost: llm_models has no price for fake-model/);
+      await page.screenshot({ path: shotPath('portfolio') });
     } finally {
       await close();
     }

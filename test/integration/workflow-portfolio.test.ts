@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { traderWorkflowId } from '../../src/contract/ids';
-import { requestSlotUpdate, resumeUpdate } from '../../src/contract/portfolioApi';
+import { recordLlmSpendUpdate, requestSlotUpdate, resumeUpdate } from '../../src/contract/portfolioApi';
 import { PortfolioStatusKey } from '../../src/contract/searchAttributes';
 import { cancelOrderSignal } from '../../src/contract/signals';
 import type { SlotDraft } from '../../src/contract/portfolioState';
@@ -182,6 +182,36 @@ test('kill switch: a daily loss halts (PENDING cancelled, no new entry) until th
     await recordHistory(portfolio, 'portfolio-halt-and-resume');
     await recordHistory(trader, 'trader-envelope-halted');
     await terminateAll(env.client, ['BTCUSDT']);
+  });
+});
+
+test("the LLM spend of the day in the portfolio's card and `cli risk`, refreshed by each recorded answer", async () => {
+  const model = new ExchangeModel();
+  await withWorker(env, model.activities(), async (taskQueue) => {
+    // no equity reading after the first one during the test: only the spend's Updates refresh the card
+    const input = portfolioInputWith(['BTCUSDT'], {}, { equityIntervalMs: 3_600_000, llmBudget: { dailyTokens: 200_000, dailyCost: 2, model: 'gpt-4o-mini', priced: true } });
+    model.portfolio = { client: env.client, taskQueue, input };
+    const portfolio = await startTestPortfolio(env.client, taskQueue, input);
+    // after its first reading and reconciliation it waits on the equity timer: nothing else publishes
+    await eventually('the equity timer', () => portfolio.fetchHistory(), (h) => (h.events ?? []).some((e) => e.timerStartedEventAttributes));
+    const card = () => portfolio.query<{ currentDetails?: string }>('__temporal_workflow_metadata').then((m) => m.currentDetails ?? '');
+    const day = new Date().toISOString().slice(0, 10);
+    assert.match(await card(), new RegExp(`^LLM spend today \\(${day} UTC\\): 0 of 200,000 tokens \\(0%\\) in 0 calls · \\$0 of \\$2\\.00 \\(0%\\)$`, 'm'));
+
+    // two answers, as workers report them: 10,000 + 2,345 tokens, $0.0234 in all
+    const answer = (promptTokens: number, completionTokens: number, cost: number) => ({ day, usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }, cost });
+    await portfolio.executeUpdate(recordLlmSpendUpdate, { args: [answer(9_000, 1_000, 0.02)], updateId: 'llm-spend:test:1' });
+    await portfolio.executeUpdate(recordLlmSpendUpdate, { args: [answer(2_000, 345, 0.0034)], updateId: 'llm-spend:test:2' });
+    const line = new RegExp(`^LLM spend today \\(${day} UTC\\): 12,345 of 200,000 tokens \\(6%\\) in 2 calls · \\$0\\.02 of \\$2\\.00 \\(1%\\)$`, 'm');
+    assert.match(await card(), line, 'the card, as the Web UI shows it');
+    assert.equal((await view(env.client)).sequence, 1, 'no equity reading refreshed it');
+    const run = await cli(['risk']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, line, 'cli risk prints the same line');
+    assert.match(run.stdout, /^slots 0\/3 used; exposure 0 = 0% of equity \(limit 30%\)\nLLM spend today/m, 'after the slots');
+    const json = JSON.parse((await cli(['risk', '--json'])).stdout);
+    assert.deepEqual({ spend: json.llmSpend, budget: json.llmBudget }, { spend: { day, tokens: 12_345, cost: 0.02 + 0.0034, calls: 2 }, budget: input.llmBudget });
+    await terminateAll(env.client, []);
   });
 });
 

@@ -4,7 +4,9 @@ import type { AiCommand } from '../../src/domain/commands';
 import type { OrderRef, Trade } from '../../src/domain/trade';
 import type { SymbolTraderState } from '../../src/contract/traderState';
 import type { OrderMonitorState } from '../../src/contract/monitorState';
-import { cadenceText, oneLineOf, plainMarkdown, utcClock } from '../../src/contract/displayText';
+import { cadenceText, count, oneLineOf, plainMarkdown, usd, utcClock } from '../../src/contract/displayText';
+import { describeView, llmSpendLine } from '../../src/contract/portfolioDescribe';
+import type { LlmBudgetShown, PortfolioView } from '../../src/contract/portfolioState';
 import { monitorStartMetadata, portfolioStartMetadata, strategistWords, traderStartMetadata } from '../../src/contract/startMetadata';
 import * as s from '../../src/workflows/summaries';
 import { DETAILS_REASONING_CHARS, monitorDetails, tradeLine, traderDetails } from '../../src/workflows/traderDetails';
@@ -179,5 +181,52 @@ describe('display text', () => {
     assert.equal(cadenceText(3_600_000), 'every 1 h');
     assert.equal(cadenceText(5_400_000), 'every 90 min');
     assert.equal(plainMarkdown('[link](http://x) `code` _em_'), '\\[link\\](http://x) \\`code\\` \\_em\\_');
+  });
+});
+
+describe("the portfolio's card and `cli risk`: the LLM spend of the day", () => {
+  const budget: LlmBudgetShown = { dailyTokens: 200_000, dailyCost: 2, model: 'gpt-4o-mini', priced: true };
+  const today = (tokens: number, cost: number, calls: number) => ({ day: '2026-12-02', tokens, cost, calls });
+
+  it('tokens and USD against the budget the portfolio was started with, for the UTC day of the clock', () => {
+    assert.equal(count(12_345), '12,345');
+    assert.equal(count(1_000_000), '1,000,000');
+    assert.equal(count(999), '999');
+    assert.equal(usd(0.0234), '$0.02');
+    assert.equal(usd(0.00042), '$0.00042');
+    assert.equal(usd(0), '$0');
+    assert.equal(llmSpendLine({ llmBudget: budget, llmSpend: today(12_345, 0.0234, 4) }, AT), 'LLM spend today (2026-12-02 UTC): 12,345 of 200,000 tokens (6%) in 4 calls · $0.02 of $2.00 (1%)');
+    // 0.06 of 0.2 is 30% (not the 29.999...% of floating point); 99.6% is not yet all of it
+    assert.match(llmSpendLine({ llmBudget: { ...budget, dailyCost: 0.2 }, llmSpend: today(199_200, 0.06, 1) }, AT) ?? '', /^LLM spend today \(2026-12-02 UTC\): 199,200 of 200,000 tokens \(99%\) in 1 call · \$0\.06 of \$0\.20 \(30%\)$/);
+    assert.equal(llmSpendLine({ llmBudget: { ...budget, dailyCost: null }, llmSpend: today(500, 0.001, 2) }, AT), 'LLM spend today (2026-12-02 UTC): 500 of 200,000 tokens (0%) in 2 calls · $0.001');
+  });
+
+  it('says when the budget is spent, when the model has no price, and starts the day at 0', () => {
+    assert.equal(llmSpendLine({ llmBudget: budget, llmSpend: today(200_150, 0.5, 9) }, AT), 'LLM spend today (2026-12-02 UTC): 200,150 of 200,000 tokens (100%) in 9 calls · $0.50 of $2.00 (25%) · budget spent: no LLM call until 00:00 UTC');
+    assert.match(llmSpendLine({ llmBudget: budget, llmSpend: today(1_000, 2.1, 3) }, AT) ?? '', / · \$2\.10 of \$2\.00 \(105%\) · budget spent: no LLM call until 00:00 UTC$/);
+    const unpriced = { ...budget, model: 'fake-model', priced: false };
+    assert.equal(llmSpendLine({ llmBudget: unpriced, llmSpend: today(150, 0, 1) }, AT), 'LLM spend today (2026-12-02 UTC): 150 of 200,000 tokens (0%) in 1 call · no cost: llm_models has no price for fake-model');
+    // yesterday's figure is not today's
+    assert.equal(llmSpendLine({ llmBudget: budget, llmSpend: { ...today(150_000, 1, 70), day: '2026-12-01' } }, AT), 'LLM spend today (2026-12-02 UTC): 0 of 200,000 tokens (0%) in 0 calls · $0 of $2.00 (0%)');
+    assert.equal(llmSpendLine({ llmBudget: budget }, AT), 'LLM spend today (2026-12-02 UTC): 0 of 200,000 tokens (0%) in 0 calls · $0 of $2.00 (0%)');
+    // a run started before the budget travelled with the portfolio: the ledger's figure alone
+    assert.equal(llmSpendLine({ llmSpend: today(12_345, 0.0234, 4) }, AT), 'LLM spend today (2026-12-02 UTC): 12,345 tokens in 4 calls · $0.02');
+    // the rules strategist: no LLM, no line
+    assert.equal(llmSpendLine({}, AT), null);
+  });
+
+  it('is a line of the portfolio text, after the slots', () => {
+    const view: PortfolioView = {
+      symbol: 'PORTFOLIO', status: 'ACTIVE', grants: {}, book: null, halt: null, released: [], lastRefusal: null, lastError: null, sequence: 0, journalSeq: 0, runs: 1,
+      limits: { maxOpenTrades: 3, maxTotalExposurePercent: 30, maxSymbolExposurePercent: {}, dailyLossLimitPercent: 3, maxDrawdownPercent: 10, flattenOnHalt: false },
+      figures: null, exposure: { openTrades: 0, total: 0, bySymbol: {}, totalPercent: null },
+      llmBudget: budget, llmSpend: today(12_345, 0.0234, 4),
+    };
+    assert.deepEqual(describeView(view, AT).split('\n'), [
+      'ACTIVE: new entries allowed within the limits',
+      'equity: not read yet',
+      'slots 0/3 used; exposure 0 = ? of equity (limit 30%)',
+      'LLM spend today (2026-12-02 UTC): 12,345 of 200,000 tokens (6%) in 4 calls · $0.02 of $2.00 (1%)',
+    ]);
   });
 });
