@@ -1,4 +1,5 @@
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+import { LineLogger } from './sdkLogger';
 
 /**
  * The SDK's logger less one notice. The trade log's worker serves activities only, by design (one
@@ -13,28 +14,15 @@ export function isJournalWorkerNotice(level: LogLevel, message: string, meta: Lo
   return level === 'WARN' && message === NO_WORKFLOWS && meta?.taskQueue === journalQueue;
 }
 
-export class WithoutJournalWorkerNotice implements Logger {
+export class WithoutJournalWorkerNotice extends LineLogger {
   constructor(
     private readonly downstream: Logger,
     private readonly journalQueue: string,
-  ) {}
+  ) {
+    super();
+  }
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (!isJournalWorkerNotice(level, message, meta, this.journalQueue)) this.downstream.log(level, message, meta);
-  }
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
   }
 }

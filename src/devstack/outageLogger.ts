@@ -1,4 +1,5 @@
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+import { LineLogger } from '../sdkLogger';
 
 /**
  * The worker's Runtime logger for `npm start`. While the Temporal server is unreachable the SDK's
@@ -26,7 +27,7 @@ export interface OutageLoggerOptions {
   echoMs?: number;
 }
 
-export class OutageLogger implements Logger {
+export class OutageLogger extends LineLogger {
   private outage: { since: number; retries: number } | undefined;
   private echoesUntil = 0;
   private readonly now: () => number;
@@ -35,6 +36,7 @@ export class OutageLogger implements Logger {
     private readonly downstream: Logger,
     private readonly opts: OutageLoggerOptions,
   ) {
+    super();
     this.now = opts.now ?? Date.now;
   }
 
@@ -69,21 +71,5 @@ export class OutageLogger implements Logger {
       this.opts.print('Temporal server unreachable: the worker keeps retrying (one summary line when it is back)');
       this.opts.onUnannounced?.();
     }
-  }
-
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
   }
 }
