@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
@@ -15,7 +14,7 @@ import { startPortfolio, type PortfolioHandle } from '../../src/portfolioClient'
 import { readSpendToday } from '../../src/strategist/spendLedger';
 import { buildActivityDeps } from '../../src/worker';
 import { crashStackSuite, PAPER_KEY, PAPER_SECRET, replayAndRecord, SYMBOL, until, type CrashStack } from '../support/crashHarness';
-import { FakeLlmServer, structured, withUsage } from '../support/fakeLlmServer';
+import { budgetWorkerConfig, chatCalls, thousandTokenAnswer as answer } from '../support/llmSpendConfig';
 import { workflowBundle } from '../support/temporalEnv';
 
 /**
@@ -34,24 +33,11 @@ import { workflowBundle } from '../support/temporalEnv';
  * Every answer uses 1000 tokens (800 + 200).
  */
 
-const answer = (reasoning: string) => withUsage(structured({ action: 'DO_NOTHING', reasoning }), 800, 200);
-const chatCalls = (llm: FakeLlmServer) => llm.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 /** where the portfolio runs in the first test: a queue only the test's own worker polls, when it does */
 const PORTFOLIO_QUEUE = 'portfolio-elsewhere';
 
 /** the stack's config with this worker's spend file and budget, and optionally another cadence */
-function workerConfig(stack: CrashStack, name: string, opts: { dailyTokens: number; cycle?: string }): { path: string; spendFile: string } {
-  const spendFile = join(stack.dir, `llm-spend-${name}.json`);
-  let text = readFileSync(join(stack.dir, 'trading_config.yaml'), 'utf8').replace(
-    /^strategist: .*$/m,
-    `strategist: { kind: llm, model: fake-model, base_url: "${stack.llm.baseUrl}", timeout: 10s, max_retries: 0, ` +
-      `budget: { daily_tokens: ${opts.dailyTokens}, state_file: "${spendFile}" } }`,
-  );
-  if (opts.cycle) text = text.replace(/^cycle_interval: .*$/m, `cycle_interval: ${opts.cycle}`);
-  const path = join(stack.dir, `trading_config-${name}.yaml`);
-  writeFileSync(path, text);
-  return { path, spendFile };
-}
+const workerConfig = (stack: CrashStack, name: string, opts: { dailyTokens: number; cycle?: string }) => budgetWorkerConfig(stack, name, { baseUrl: stack.llm.baseUrl, ...opts });
 
 /** the product's workflows and activities (from the config) on `taskQueue`, in this process: the portfolio's worker */
 async function workerOn(stack: CrashStack, taskQueue: string, configPath: string): Promise<{ stop(): Promise<void> }> {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startTrader } from '../../src/cli/traders';
 import { loadConfig } from '../../src/config/load';
@@ -10,7 +8,8 @@ import type { TradeLogRecord } from '../../src/journal/rows';
 import { readSpendToday } from '../../src/strategist/spendLedger';
 import { completedBy } from '../support/clusterEnv';
 import { crashStackSuite, replayAndRecord, SYMBOL, until, type CrashStack } from '../support/crashHarness';
-import { FakeLlmServer, structured, withUsage } from '../support/fakeLlmServer';
+import { FakeLlmServer } from '../support/fakeLlmServer';
+import { budgetWorkerConfig, chatCalls, thousandTokenAnswer as answer } from '../support/llmSpendConfig';
 
 /**
  * The LLM's daily budget with several workers (issue 10): the spend ledger is the portfolio
@@ -24,24 +23,9 @@ import { FakeLlmServer, structured, withUsage } from '../support/fakeLlmServer';
  */
 
 const DAILY_TOKENS = 3_000;
-const answer = (reasoning: string) => withUsage(structured({ action: 'DO_NOTHING', reasoning }), 800, 200);
-const chatCalls = (llm: FakeLlmServer) => llm.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 
-/** the stack's worker config with a short cadence, this worker's LLM endpoint and its own spend file */
-function workerConfig(stack: CrashStack, name: string, llm: FakeLlmServer): { path: string; spendFile: string } {
-  const spendFile = join(stack.dir, `llm-spend-${name}.json`);
-  const text = readFileSync(join(stack.dir, 'trading_config.yaml'), 'utf8')
-    // room between cycles for the test to kill a worker before the next one begins
-    .replace(/^cycle_interval: .*$/m, 'cycle_interval: 10s')
-    .replace(
-      /^strategist: .*$/m,
-      `strategist: { kind: llm, model: fake-model, base_url: "${llm.baseUrl}", timeout: 10s, max_retries: 0, ` +
-        `budget: { daily_tokens: ${DAILY_TOKENS}, state_file: "${spendFile}" } }`,
-    );
-  const path = join(stack.dir, `trading_config-${name}.yaml`);
-  writeFileSync(path, text);
-  return { path, spendFile };
-}
+/** the stack's worker config with this worker's LLM endpoint and its own spend file, and room between cycles for the test to kill a worker before the next one begins */
+const workerConfig = (stack: CrashStack, name: string, llm: FakeLlmServer) => budgetWorkerConfig(stack, name, { baseUrl: llm.baseUrl, dailyTokens: DAILY_TOKENS, cycle: '10s' });
 
 describe('the LLM budget with several workers: one ledger, the portfolio workflow', () => {
   const suite = crashStackSuite('llm-spend-workers');
